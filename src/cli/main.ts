@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+import { createRequire } from "node:module";
+import { Command, CommanderError } from "commander";
+import { DockwardError, isDockwardError } from "../errors.js";
+import { addEngineOptions, normaliseBooleanFlags } from "./engine-options.js";
+import { infoCommand } from "./info.js";
+
+const require = createRequire(import.meta.url);
+const pkg = require("../../package.json") as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command("dockward")
+    .description(
+      "Harden Docker hosts and prove they are: lint configs, audit live hosts, guard the Engine API,\nand make the certificates, contexts and profiles that lock a daemon down.",
+    )
+    .version(pkg.version, "-v, --version", "print the dockward version")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  addEngineOptions(program);
+  program.addCommand(infoCommand().exitOverride());
+  program.addHelpText(
+    "after",
+    `
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage or input, 3 environment
+(engine unreachable, TLS or ssh failure, missing tool).`,
+  );
+  return program;
+}
+
+export function reportError(err: unknown): number {
+  if (isDockwardError(err)) {
+    process.stderr.write(`dockward: ${err.message}\n`);
+    if (err.hint !== undefined) process.stderr.write(`  fix: ${err.hint}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof CommanderError) {
+    if (
+      err.code === "commander.helpDisplayed" ||
+      err.code === "commander.version" ||
+      err.code === "commander.help"
+    )
+      return 0;
+    // commander has already printed its message
+    return 2;
+  }
+  process.stderr.write(
+    `dockward: internal error (a bug, please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  return 70;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    const program = buildProgram();
+    await program.parseAsync(normaliseBooleanFlags(argv), { from: "user" });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError && err.cause !== undefined && isDockwardError(err.cause))
+      return reportError(err.cause);
+    return reportError(err);
+  }
+}
+
+const exitCode = await main(process.argv.slice(2));
+process.exitCode = exitCode;
+export { DockwardError };
