@@ -211,7 +211,7 @@ export class EngineClient {
         agent: this.transport.agent,
         method,
         path: fullPath,
-        headers: { Host: "docker", "User-Agent": "dockward", ...headers },
+        headers: { ...this.transport.headers, "User-Agent": "dockward", ...headers },
       });
       const timer =
         timeoutMs > 0

@@ -48,7 +48,8 @@ export class SshStream extends Duplex {
       this.touch();
       if (!this.push(chunk)) this.child.stdout.pause();
     });
-    this.child.stdout.on("end", () => this.push(null));
+    // end-of-stream is signalled from 'close' below, once ssh's exit status says whether it failed
+    this.child.stdout.on("end", () => undefined);
     this.child.stderr.on("data", (chunk: Buffer) => {
       // keep the tail only: it holds ssh's reason ("Connection refused", "Host key verification failed.")
       this.stderr = (this.stderr + chunk.toString("utf8")).slice(-4096);
@@ -73,7 +74,7 @@ export class SshStream extends Duplex {
         ),
       );
     });
-    this.child.on("exit", (code, signal) => {
+    this.child.on("close", (code, signal) => {
       this.clearIdle();
       if (this.destroyed) return;
       if (code !== 0 && !this.gotData) {
@@ -91,7 +92,9 @@ export class SshStream extends Duplex {
       .filter((l) => l !== "" && !l.startsWith("Warning: Permanently added"));
     const reason =
       lines.at(-1) ?? (signal !== null ? `killed by ${signal}` : `exit code ${String(code)}`);
-    let hint = `check that \`ssh ${this.host.user !== undefined ? `${this.host.user}@` : ""}${this.host.hostname} docker version\` works from this shell`;
+    const port = this.host.port !== undefined ? `-p ${this.host.port} ` : "";
+    const user = this.host.user !== undefined ? `${this.host.user}@` : "";
+    let hint = `check that \`ssh ${port}${user}${this.host.hostname} docker version\` works from this shell`;
     if (/host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(this.stderr)) {
       hint =
         "the host key is unknown or changed: verify it and add it to known_hosts (dockward never skips host-key checks)";

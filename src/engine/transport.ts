@@ -20,6 +20,8 @@ export interface Transport {
   readonly request: typeof http.request;
   /** options merged into every request (socketPath / hostname / port / TLS) */
   readonly base: http.RequestOptions;
+  /** headers every request carries (a Host for transports that have no host name) */
+  readonly headers: Record<string, string>;
   /** path prefix of a tcp:// host with a path (the Go client honours it) */
   readonly basePath: string;
   /** how many ssh processes this transport has started (always 0 for others) */
@@ -77,6 +79,7 @@ export function createTransport(
         agent,
         request: http.request,
         base: { socketPath: host.socketPath },
+        headers: { Host: "docker" },
         basePath: "",
         sshProcesses: () => 0,
         close: () => {
@@ -94,6 +97,7 @@ export function createTransport(
           agent,
           request: http.request,
           base: { hostname: host.hostname, port: host.port },
+          headers: {},
           basePath: host.basePath,
           sshProcesses: () => 0,
           close: () => {
@@ -118,6 +122,7 @@ export function createTransport(
         agent,
         request: https.request,
         base: { hostname: host.hostname, port: host.port },
+        headers: {},
         basePath: host.basePath,
         sshProcesses: () => 0,
         close: () => {
@@ -140,6 +145,7 @@ export function createTransport(
         agent,
         request: http.request,
         base: { hostname: "docker", port: 80 },
+        headers: { Host: "docker" },
         basePath: "",
         sshProcesses: () => agent.started,
         close: () => {
