@@ -1,0 +1,240 @@
+import { readFileSync } from "node:fs";
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import { z } from "zod";
+import { DockwardError, errorMessage, systemErrorCode } from "../errors.js";
+import { containerRules, findRule } from "../rules/registry.js";
+import { PRESETS, type PresetName, SEVERITIES, type Severity } from "../rules/types.js";
+
+/**
+ * The policy file (dockward.yaml): a preset, per-rule settings and exceptions. One policy drives
+ * lint, audit and guard. Every error names file:line:column and what to write instead.
+ */
+
+const isoDate = z.union([z.string(), z.date()]).transform((v, ctx) => {
+  const d = v instanceof Date ? v : new Date(`${v}T23:59:59Z`);
+  if (Number.isNaN(d.getTime()) || (typeof v === "string" && !/^\d{4}-\d{2}-\d{2}$/.test(v))) {
+    ctx.addIssue({ code: "custom", message: `"${String(v)}" is not a date like 2027-01-31` });
+    return z.NEVER;
+  }
+  return v instanceof Date ? new Date(d.getTime() + 86_399_000) : d;
+});
+
+const ruleSetting = z.union([
+  z.boolean().transform((enabled) => ({ enabled, severity: undefined, options: undefined })),
+  z
+    .object({
+      enabled: z.boolean().optional(),
+      severity: z.enum(SEVERITIES).optional(),
+      options: z.record(z.string(), z.unknown()).optional(),
+    })
+    .strict(),
+]);
+
+const exceptionSchema = z
+  .object({
+    rules: z.union([z.literal("*"), z.array(z.string()).min(1)]),
+    match: z
+      .object({
+        image: z.string().optional(),
+        service: z.string().optional(),
+        container: z.string().optional(),
+        label: z.string().optional(),
+        file: z.string().optional(),
+      })
+      .strict()
+      .refine((m) => Object.values(m).some((v) => v !== undefined), {
+        error: "match needs at least one of image, service, container, label, file",
+      }),
+    reason: z.string().trim().min(1, "an exception needs a reason"),
+    expires: isoDate.optional(),
+  })
+  .strict();
+
+const policySchema = z
+  .object({
+    preset: z.enum(PRESETS).default("restricted"),
+    failOn: z.enum(SEVERITIES).optional(),
+    rules: z.record(z.string(), ruleSetting).default({}),
+    exceptions: z.array(exceptionSchema).default([]),
+  })
+  .strict();
+
+export interface RuleConfig {
+  enabled: boolean;
+  severity: Severity | undefined;
+  options: unknown;
+}
+
+export interface PolicyException {
+  rules: "*" | string[];
+  match: { image?: string; service?: string; container?: string; label?: string; file?: string };
+  reason: string;
+  expires: Date | undefined;
+  /** where it is written, for messages */
+  at: string;
+}
+
+export interface Policy {
+  source: string;
+  preset: PresetName;
+  failOn: Severity | undefined;
+  /** resolved per rule id */
+  rules: Map<string, RuleConfig>;
+  exceptions: PolicyException[];
+}
+
+export function defaultPolicy(preset: PresetName = "restricted"): Policy {
+  return buildPolicy({ preset, rules: {}, exceptions: [] }, "built-in defaults", undefined);
+}
+
+type ParsedPolicy = z.output<typeof policySchema>;
+
+function buildPolicy(
+  data: Pick<ParsedPolicy, "preset" | "rules" | "exceptions"> & { failOn?: Severity | undefined },
+  source: string,
+  locate: ((path: (string | number)[]) => string) | undefined,
+): Policy {
+  const where = (path: (string | number)[]): string => (locate ? locate(path) : source);
+  const rules = new Map<string, RuleConfig>();
+  for (const rule of containerRules) {
+    rules.set(rule.meta.id, {
+      enabled: (rule.meta.presets as readonly string[]).includes(data.preset),
+      severity: undefined,
+      options: rule.options.parse({}),
+    });
+  }
+  for (const [key, setting] of Object.entries(data.rules)) {
+    const rule = findRule(key);
+    if (rule === undefined) {
+      throw new DockwardError("BAD_INPUT", `${where(["rules", key])}: unknown rule "${key}"`, {
+        hint: "list the rules with `dockward rules`; ids look like DW-PRIV-001, names like no-privileged",
+      });
+    }
+    const current = rules.get(rule.meta.id);
+    if (current === undefined) continue;
+    let options = current.options;
+    if (setting.options !== undefined) {
+      const parsed = rule.options.safeParse(setting.options);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const sub = issue?.path.map((p) => (typeof p === "number" ? p : String(p))) ?? [];
+        throw new DockwardError(
+          "BAD_INPUT",
+          `${where(["rules", key, "options", ...sub])}: ${rule.meta.id} options${sub.length > 0 ? `.${sub.join(".")}` : ""}: ${issue?.message ?? "invalid"}`,
+          { hint: `see docs/rules/${rule.meta.id}.md for the options it takes` },
+        );
+      }
+      options = parsed.data;
+    }
+    rules.set(rule.meta.id, {
+      enabled: setting.enabled ?? true,
+      severity: setting.severity ?? current.severity,
+      options,
+    });
+  }
+  const exceptions = data.exceptions.map((e, i): PolicyException => {
+    if (e.rules !== "*") {
+      e.rules.forEach((key, j) => {
+        if (findRule(key) === undefined) {
+          throw new DockwardError(
+            "BAD_INPUT",
+            `${where(["exceptions", i, "rules", j])}: unknown rule "${key}"`,
+            {
+              hint: 'name rules by id (DW-PRIV-001) or name (no-privileged), or use "*"',
+            },
+          );
+        }
+      });
+    }
+    const match: PolicyException["match"] = {};
+    for (const [k, v] of Object.entries(e.match))
+      if (v !== undefined) match[k as keyof PolicyException["match"]] = v;
+    return {
+      rules: e.rules === "*" ? "*" : e.rules.map((k) => findRule(k)?.meta.id ?? k),
+      match,
+      reason: e.reason,
+      expires: e.expires,
+      at: where(["exceptions", i]),
+    };
+  });
+  return { source, preset: data.preset, failOn: data.failOn, rules, exceptions };
+}
+
+/** file:line:col of the node at `path` in a parsed YAML document (or of the nearest parent). */
+export function locator(
+  doc: Document,
+  lines: LineCounter,
+  file: string,
+): (path: (string | number)[]) => string {
+  return (path) => {
+    for (let n = path.length; n >= 0; n--) {
+      const sub = path.slice(0, n);
+      const node = sub.length === 0 ? doc.contents : doc.getIn(sub, true);
+      // a key that is unknown is best pointed at by its key, not its value
+      let range: readonly [number, number, number?] | null | undefined;
+      if (n === path.length && n > 0) {
+        const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1), true);
+        if (isMap(parent)) {
+          const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[n - 1]);
+          if (pair !== undefined && isScalar(pair.key)) range = pair.key.range;
+        }
+      }
+      range ??= (node as { range?: readonly [number, number, number?] } | null | undefined)?.range;
+      if (range) {
+        const pos = lines.linePos(range[0]);
+        return `${file}:${pos.line}:${pos.col}`;
+      }
+    }
+    return file;
+  };
+}
+
+export function loadPolicy(file: string): Policy {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new DockwardError(
+      "BAD_INPUT",
+      `cannot read policy ${file}: ${systemErrorCode(err) === "ENOENT" ? "no such file" : errorMessage(err)}`,
+      { hint: "check --policy, or run without it to use the built-in preset" },
+    );
+  }
+  return parsePolicy(text, file);
+}
+
+export function parsePolicy(text: string, file: string): Policy {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const first = doc.errors[0];
+  if (first !== undefined) {
+    const pos = first.linePos?.[0];
+    throw new DockwardError(
+      "BAD_INPUT",
+      `${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: invalid YAML: ${first.message.split("\n")[0] ?? ""}`,
+      {
+        hint: "fix the YAML syntax at that position",
+      },
+    );
+  }
+  const locate = locator(doc, lines, file);
+  const data: unknown = doc.toJS() ?? {};
+  const parsed = policySchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = (issue?.path ?? []).map((p) => (typeof p === "number" ? p : String(p)));
+    let message = issue?.message ?? "invalid";
+    if (issue?.code === "unrecognized_keys") {
+      message = `unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+      path.push(issue.keys[0] ?? "");
+    }
+    throw new DockwardError(
+      "BAD_INPUT",
+      `${locate(path)}: ${path.length > 0 ? `${path.join(".")}: ` : ""}${message}`,
+      {
+        hint: 'a policy has preset (baseline|restricted|cis), failOn, rules and exceptions; see README "Policy"',
+      },
+    );
+  }
+  return buildPolicy(parsed.data, file, locate);
+}

@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { defineRule } from "../define.js";
+import type { Severity } from "../types.js";
+
+/** Devices that expose host memory or whole disks: read or write them and the host is yours. */
+const CRITICAL =
+  /^\/dev\/(mem|kmem|port|kmsg|sd[a-z]+\d*|nvme\d+(n\d+(p\d+)?)?|vd[a-z]+\d*|xvd[a-z]+\d*|dm-\d+|mapper\/.*|loop\d+|md\d+|disk\/.*)$/;
+
+export const hostDevices = defineRule({
+  meta: {
+    id: "DW-DEV-001",
+    name: "host-devices",
+    title: "Host device exposed",
+    severity: "high",
+    cis: ["5.17"],
+    pss: "baseline",
+    presets: ["baseline", "restricted", "cis"],
+    remediation: {
+      run: "remove --device unless the workload needs that device; prefer read-only (:r) permissions",
+      compose: "remove entries from `devices:`",
+    },
+  },
+  options: z.object({ allowed: z.array(z.string()).default([]) }).strict(),
+  check(spec, options) {
+    const allowed = new Set(options.allowed);
+    return spec.devices
+      .filter((d) => !allowed.has(d.hostPath))
+      .map((d) => {
+        const severity: Severity =
+          CRITICAL.test(d.hostPath) && d.permissions.includes("w") ? "critical" : "high";
+        return {
+          message: `exposes host device ${d.hostPath} as ${d.containerPath} with "${d.permissions}" access${severity === "critical" ? ": raw host memory or disk" : ""}`,
+          origin: d.origin,
+          severity,
+        };
+      });
+  },
+});

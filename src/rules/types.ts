@@ -1,0 +1,77 @@
+import type { z } from "zod";
+import type { ContainerSpec, Origin, TargetKind } from "../spec/model.js";
+
+export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Higher is worse. */
+export function severityRank(s: Severity): number {
+  return SEVERITIES.length - SEVERITIES.indexOf(s);
+}
+
+/** The Kubernetes Pod Security Standards level whose control a rule mirrors. */
+export type PssLevel = "baseline" | "restricted" | "none";
+
+export const PRESETS = ["baseline", "restricted", "cis"] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+export interface Remediation {
+  /** as a `docker run` flag, e.g. `--cap-drop ALL` */
+  run: string;
+  /** as a compose key, e.g. `cap_drop: [ALL]` */
+  compose: string;
+}
+
+export interface RuleMeta {
+  /** stable forever once released: DW-<AREA>-<NNN> */
+  id: string;
+  /** readable alias, usable wherever an id is */
+  name: string;
+  title: string;
+  severity: Severity;
+  /** CIS Docker Benchmark v1.6.0 control ids */
+  cis: readonly string[];
+  pss: PssLevel;
+  /** presets that enable the rule */
+  presets: readonly PresetName[];
+  remediation: Remediation;
+}
+
+/** What a rule says about one spec: a message, the place, and optionally a sharper severity. */
+export interface RuleHit {
+  message: string;
+  origin: Origin;
+  severity?: Severity;
+}
+
+export interface Rule<O = unknown> {
+  meta: RuleMeta & { docs: string };
+  /** schema for the rule's options in a policy file (defaults applied by the schema) */
+  options: z.ZodType<O>;
+  check(spec: ContainerSpec, options: O): RuleHit[];
+}
+
+/** A finding: the JSON contract other tools rely on (see README, "JSON output"). */
+export interface Finding {
+  ruleId: string;
+  ruleName: string;
+  title: string;
+  severity: Severity;
+  cis: string[];
+  pss: PssLevel;
+  target: {
+    kind: TargetKind | "daemon";
+    name: string;
+    image?: string;
+    file?: string;
+    line?: number;
+    column?: number;
+    argIndex?: number;
+    pointer?: string;
+  };
+  message: string;
+  remediation: Remediation;
+  docs: string;
+  /** set when an exception or inline suppression silenced it (only listed with --show-suppressed) */
+  suppressed?: { reason: string; by: string };
+}
