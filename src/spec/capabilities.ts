@@ -90,7 +90,11 @@ export function isKnownCapability(canonical: string): boolean {
  * (moby oci/caps TweakCapabilities): privileged = all; `--cap-add ALL` = all minus drops;
  * `--cap-drop ALL` = exactly the adds; otherwise defaults − drops + adds.
  */
-export function effectiveCapabilities(add: readonly string[], drop: readonly string[], privileged: boolean): Set<string> {
+export function effectiveCapabilities(
+  add: readonly string[],
+  drop: readonly string[],
+  privileged: boolean,
+): Set<string> {
   if (privileged) return new Set(ALL_CAPABILITIES);
   const adds = add.map(canonicalCapability);
   const drops = drop.map(canonicalCapability);

@@ -42,7 +42,10 @@ export function seccompSetting(value: string): SeccompSetting {
   return { kind: "file", path: value };
 }
 
-export function applySecurityOpts(spec: ContainerSpec, entries: readonly Field<string>[]): SecurityOptProblem[] {
+export function applySecurityOpts(
+  spec: ContainerSpec,
+  entries: readonly Field<string>[],
+): SecurityOptProblem[] {
   const problems: SecurityOptProblem[] = [];
   for (const entry of entries) {
     spec.securityOpt.push(entry);
@@ -68,11 +71,16 @@ export function applySecurityOpts(spec: ContainerSpec, entries: readonly Field<s
       case "no-new-privileges":
         if (TRUE.has(value)) spec.noNewPrivileges = { value: true, origin: entry.origin };
         else if (FALSE.has(value)) spec.noNewPrivileges = { value: false, origin: entry.origin };
-        else problems.push({ entry, reason: `no-new-privileges takes true or false, not "${value}"` });
+        else
+          problems.push({ entry, reason: `no-new-privileges takes true or false, not "${value}"` });
         break;
       case "systempaths":
-        if (value === "unconfined") spec.systemPathsUnconfined = { value: true, origin: entry.origin };
-        else problems.push({ entry, reason: `systempaths takes only "unconfined", not "${value}"` });
+        // the CLI and compose only recognise the `=` spelling; `systempaths:unconfined` reaches
+        // the daemon, which refuses it
+        if (value === "unconfined" && opt.startsWith("systempaths="))
+          spec.systemPathsUnconfined = { value: true, origin: entry.origin };
+        else
+          problems.push({ entry, reason: `systempaths takes only "unconfined", not "${value}"` });
         break;
       case "label":
         break;

@@ -4,8 +4,16 @@
  * (go-units RAMInBytes); a bare number is bytes. `--cpus 1.5` is 1.5e9 nano-CPUs.
  */
 
-const SIZE = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?$/i;
-const MULTIPLIER: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+// go-units RAMInBytes: `^(\d+(\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$` (so 512m, 512MiB, 512mi, 1.5g)
+const SIZE = /^(\d+(?:\.\d+)?) ?([kmgtp]?)i?b?$/i;
+const MULTIPLIER: Record<string, number> = {
+  "": 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+  p: 1024 ** 5,
+};
 
 /** Bytes, or undefined when the text is not a size (the caller reports it with its position). */
 export function parseBytes(text: string): number | undefined {
@@ -24,7 +32,11 @@ export function parseNanoCpus(text: string): number | undefined {
 }
 
 export function formatBytes(bytes: number): string {
-  for (const [unit, size] of [["g", 1024 ** 3], ["m", 1024 ** 2], ["k", 1024]] as const) {
+  for (const [unit, size] of [
+    ["g", 1024 ** 3],
+    ["m", 1024 ** 2],
+    ["k", 1024],
+  ] as const) {
     if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
   }
   return `${bytes}b`;
