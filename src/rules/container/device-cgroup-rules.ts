@@ -17,11 +17,20 @@ export const deviceCgroupRules = defineRule({
   options: noOptions,
   check(spec) {
     return spec.deviceCgroupRules.map((r) => {
-      const everything = /^a\b|\*:\*/.test(r.value.trim());
+      const [type = "", numbers = ""] = r.value.trim().split(/\s+/);
+      const [major = ""] = numbers.split(":");
+      // `a` is every device; any block rule reaches disks; a wildcard major reaches every driver
+      const wide = type === "a" || type === "b" || major === "*";
+      const what =
+        type === "a"
+          ? "every device, block and character"
+          : type === "b"
+            ? `block devices (disks) matching ${numbers}`
+            : `character devices matching ${numbers}`;
       return {
-        message: `device cgroup rule "${r.value}" lets the container use ${everything ? "every device it can create (with mknod), block and character alike" : "devices matching it, present or future"}`,
+        message: `device cgroup rule "${r.value}" lets the container use ${what}, present or future, once it can create the node (mknod)`,
         origin: r.origin,
-        severity: everything ? ("high" as const) : ("medium" as const),
+        severity: wide ? ("high" as const) : ("medium" as const),
       };
     });
   },

@@ -1,10 +1,11 @@
+import { canonicalHostPath } from "../util.js";
 import { z } from "zod";
 import { defineRule } from "../define.js";
 import type { Severity } from "../types.js";
 
 /** Devices that expose host memory or whole disks: read or write them and the host is yours. */
 const CRITICAL =
-  /^\/dev\/(mem|kmem|port|kmsg|sd[a-z]+\d*|nvme\d+(n\d+(p\d+)?)?|vd[a-z]+\d*|xvd[a-z]+\d*|dm-\d+|mapper\/.*|loop\d+|md\d+|disk\/.*)$/;
+  /^\/dev\/(mem|kmem|port|kmsg|mmcblk\d+(p\d+)?|sd[a-z]+\d*|nvme\d+(n\d+(p\d+)?)?|vd[a-z]+\d*|xvd[a-z]+\d*|dm-\d+|mapper\/.*|loop\d+|md\d+|disk\/.*)$/;
 
 export const hostDevices = defineRule({
   meta: {
@@ -22,9 +23,9 @@ export const hostDevices = defineRule({
   },
   options: z.object({ allowed: z.array(z.string()).default([]) }).strict(),
   check(spec, options) {
-    const allowed = new Set(options.allowed);
+    const allowed = new Set(options.allowed.map((p) => canonicalHostPath(p)));
     return spec.devices
-      .filter((d) => !allowed.has(d.hostPath))
+      .filter((d) => !allowed.has(canonicalHostPath(d.hostPath)))
       .map((d) => {
         const severity: Severity =
           CRITICAL.test(d.hostPath) && d.permissions.includes("w") ? "critical" : "high";

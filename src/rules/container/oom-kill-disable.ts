@@ -8,7 +8,7 @@ export const oomKillDisable = defineRule({
     severity: "medium",
     cis: [],
     pss: "none",
-    presets: ["baseline", "restricted", "cis"],
+    presets: ["baseline", "restricted"],
     remediation: { run: "remove --oom-kill-disable", compose: "remove `oom_kill_disable: true`" },
   },
   options: noOptions,

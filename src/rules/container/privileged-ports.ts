@@ -20,7 +20,8 @@ export const privilegedPorts = defineRule({
     const hits: RuleHit[] = [];
     for (const p of spec.ports) {
       const first = Number(p.hostPort.split("-")[0]);
-      if (p.hostPort === "" || !Number.isInteger(first) || first >= 1024) continue;
+      // "" and 0 ask the daemon for an ephemeral (high) port
+      if (p.hostPort === "" || !Number.isInteger(first) || first === 0 || first >= 1024) continue;
       hits.push({ message: `publishes on privileged host port ${p.hostPort}`, origin: p.origin });
     }
     return hits;

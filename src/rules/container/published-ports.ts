@@ -1,7 +1,13 @@
+import { isIP } from "node:net";
 import { defineRule, noOptions } from "../define.js";
 import type { RuleHit } from "../types.js";
 
-const ALL_INTERFACES = new Set(["", "0.0.0.0", "::", "[::]"]);
+/** "", 0.0.0.0 and every spelling of the IPv6 unspecified address (::, ::0, [::], 0:0:…:0). */
+export function isAllInterfaces(hostIp: string): boolean {
+  const ip = hostIp.replace(/^\[(.*)\]$/, "$1");
+  if (ip === "" || ip === "0.0.0.0") return true;
+  return isIP(ip) === 6 && /^[0:]+$/.test(ip);
+}
 
 export const publishedPorts = defineRule({
   meta: {
@@ -27,7 +33,7 @@ export const publishedPorts = defineRule({
       });
     }
     for (const p of spec.ports) {
-      if (!ALL_INTERFACES.has(p.hostIp)) continue;
+      if (!isAllInterfaces(p.hostIp)) continue;
       hits.push({
         message: `publishes ${p.containerPort}/${p.protocol} on all host interfaces${p.hostPort === "" ? "" : ` (host port ${p.hostPort})`}; Docker's iptables rules bypass the host firewall`,
         origin: p.origin,

@@ -11,28 +11,57 @@ function asRecord(v: unknown): Record<string, unknown> | undefined {
 }
 
 /**
+ * A key as Go's encoding/json (and so the daemon) reads it: case-insensitively. Two spellings
+ * of one key make the outcome depend on document order, which JSON.parse does not keep for
+ * them, so that is reported as ambiguous rather than guessed.
+ */
+function goKey(obj: Record<string, unknown>, key: string): { value: unknown; ambiguous: boolean } {
+  const matches = Object.keys(obj).filter((k) => k.toLowerCase() === key.toLowerCase());
+  const only = matches.length === 1 ? matches[0] : undefined;
+  return { value: only === undefined ? undefined : obj[only], ambiguous: matches.length > 1 };
+}
+
+export type SeccompVerdict = "unconfined" | "denylist" | "invalid" | "ok";
+
+/**
  * Judge an inline profile. `{}` disables seccomp in Docker (verified on 20.10); an
  * allow-by-default profile whose rules never deny anything is unconfined in all but name.
  */
-export function judgeSeccompProfile(json: unknown): {
-  level: "unconfined" | "denylist" | "ok";
-  why: string;
-} {
+export function judgeSeccompProfile(json: unknown): { level: SeccompVerdict; why: string } {
   const profile = asRecord(json);
   if (profile === undefined)
     return { level: "unconfined", why: "the profile is not a JSON object" };
-  const action = profile.defaultAction;
-  if (action === undefined)
+  const defaultAction = goKey(profile, "defaultAction");
+  const syscallsKey = goKey(profile, "syscalls");
+  if (defaultAction.ambiguous || syscallsKey.ambiguous) {
     return {
       level: "unconfined",
-      why: "the profile has no defaultAction (Docker runs such a profile as no filter at all)",
+      why: "it spells defaultAction or syscalls twice in different case; the daemon reads keys case-insensitively and the last one wins, so what runs cannot be judged",
     };
-  if (typeof action !== "string")
-    return { level: "unconfined", why: "defaultAction is not a string" };
+  }
+  const action = defaultAction.value;
+  const syscalls = Array.isArray(syscallsKey.value) ? syscallsKey.value : [];
+  if (action === undefined) {
+    return syscalls.length === 0
+      ? {
+          level: "unconfined",
+          why: "the profile has no defaultAction and no rules (Docker runs `{}` as no filter at all)",
+        }
+      : {
+          level: "invalid",
+          why: "the profile has no defaultAction: runc refuses to start the container",
+        };
+  }
+  if (typeof action !== "string") {
+    return {
+      level: "invalid",
+      why: "defaultAction is not a string: the daemon refuses the profile",
+    };
+  }
   if (!PERMISSIVE.has(action)) return { level: "ok", why: "" };
-  const syscalls = Array.isArray(profile.syscalls) ? profile.syscalls : [];
   const denies = syscalls.some((s) => {
-    const a = asRecord(s)?.action;
+    const rule = asRecord(s);
+    const a = rule === undefined ? undefined : goKey(rule, "action").value;
     return typeof a === "string" && !PERMISSIVE.has(a);
   });
   return denies
@@ -76,17 +105,24 @@ export const seccomp = defineRule({
         break;
       case "profile": {
         const verdict = judgeSeccompProfile(s.value.json);
-        if (verdict.level === "unconfined")
+        if (verdict.level === "unconfined") {
           hits.push({
             message: `the seccomp profile is effectively unconfined: ${verdict.why}`,
             origin: s.origin,
           });
-        else if (verdict.level === "denylist")
+        } else if (verdict.level === "denylist") {
           hits.push({
             message: `the seccomp profile allows by default: ${verdict.why}`,
             origin: s.origin,
             severity: "medium",
           });
+        } else if (verdict.level === "invalid") {
+          hits.push({
+            message: `the seccomp profile is broken: ${verdict.why}`,
+            origin: s.origin,
+            severity: "low",
+          });
+        }
         break;
       }
       case "file":

@@ -56,8 +56,8 @@ export const sensitiveMount = defineRule({
       if (m.hostPath === undefined) continue;
       const path = canonicalHostPath(m.hostPath);
       if (allowed.some((a) => isUnder(path, a))) continue;
-      // a socket, or a directory under /run that holds one, is DW-MNT-001's finding; / and /var
-      // hold the socket too but expose far more, so both rules report them
+      // a socket, or a directory under /run that holds one, is DW-MNT-001's finding; / holds the
+      // socket too but exposes far more, so both rules report it
       if (isUnder(path, "/run") && exposesRuntimeSocket(path) !== undefined) continue;
       // sensitive if it is one of those paths, inside one, or a parent of one (/var holds /var/lib/docker)
       const hit = SENSITIVE_PATHS.find((s) =>

@@ -1,0 +1,70 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { containerRules } from "../../../src/rules/registry.js";
+
+const docsDir = new URL("../../../docs/rules/", import.meta.url);
+const ruleFiles = readdirSync(new URL("../../../src/rules/container/", import.meta.url)).filter(
+  (f) => f.endsWith(".ts"),
+);
+
+describe("registry, rule files and docs agree", () => {
+  it("ids and names are unique and well-formed", () => {
+    const ids = containerRules.map((r) => r.meta.id);
+    const names = containerRules.map((r) => r.meta.name);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(new Set(names).size).toBe(names.length);
+    for (const id of ids) expect(id).toMatch(/^DW-[A-Z]+-\d{3}$/);
+  });
+
+  it("every rule file is registered", () => {
+    const registry = readFileSync(
+      new URL("../../../src/rules/registry.ts", import.meta.url),
+      "utf8",
+    );
+    for (const file of ruleFiles) {
+      expect(registry, file).toContain(`./container/${file.replace(/\.ts$/, ".js")}`);
+    }
+  });
+
+  it("every rule has metadata a report needs", () => {
+    for (const { meta } of containerRules) {
+      expect(meta.title.length, meta.id).toBeGreaterThan(5);
+      expect(meta.presets.length, meta.id).toBeGreaterThan(0);
+      expect(meta.remediation.run, meta.id).not.toBe("");
+      expect(meta.remediation.compose, meta.id).not.toBe("");
+      for (const c of meta.cis) expect(c, meta.id).toMatch(/^[1-7]\.\d+$/);
+      expect(meta.docs).toBe(`docs/rules/${meta.id}.md`);
+    }
+  });
+
+  it.each(containerRules.map((r) => [r.meta.id, r.meta] as const))(
+    "%s has a docs page that matches its metadata",
+    (id, meta) => {
+      const page = readFileSync(new URL(`${id}.md`, docsDir), "utf8");
+      expect(page.startsWith(`# ${id}: ${meta.title}\n`)).toBe(true);
+      const row = `| ${id} | ${meta.name} | ${meta.severity} | ${meta.cis.length > 0 ? meta.cis.join(", ") : "—"} | ${meta.pss} | ${meta.presets.join(", ")} |`;
+      expect(page).toContain(row);
+      for (const heading of [
+        "## Why it matters",
+        "## How it is exploited",
+        "## What dockward checks",
+        "## How to fix",
+        "## Options",
+        "## Exceptions",
+      ]) {
+        expect(page, `${id}: ${heading}`).toContain(`\n${heading}\n`);
+      }
+    },
+  );
+
+  it("no docs page without a rule", () => {
+    const ids = new Set(containerRules.map((r) => r.meta.id));
+    const pages = readdirSync(docsDir).filter((f) => /^DW-.*\.md$/.test(f));
+    for (const p of pages) expect(ids.has(p.replace(/\.md$/, "")), p).toBe(true);
+  });
+
+  it("the docs index lists every rule", () => {
+    const index = readFileSync(new URL("README.md", docsDir), "utf8");
+    for (const { meta } of containerRules) expect(index, meta.id).toContain(`(${meta.id}.md)`);
+  });
+});
