@@ -26,6 +26,21 @@ describe("registry, rule files and docs agree", () => {
     }
   });
 
+  it("the cis preset is exactly the rules that implement a CIS control", () => {
+    for (const { meta } of containerRules) {
+      expect((meta.presets as readonly string[]).includes("cis"), meta.id).toBe(
+        meta.cis.length > 0,
+      );
+    }
+  });
+
+  it("restricted includes everything baseline enables", () => {
+    for (const { meta } of containerRules) {
+      if ((meta.presets as readonly string[]).includes("baseline"))
+        expect(meta.presets, meta.id).toContain("restricted");
+    }
+  });
+
   it("every rule has metadata a report needs", () => {
     for (const { meta } of containerRules) {
       expect(meta.title.length, meta.id).toBeGreaterThan(5);
