@@ -62,7 +62,8 @@ function timeRun(args, dir) {
     maxBuffer: 1 << 30,
   });
   const wall = Number(process.hrtime.bigint() - start) / 1e9;
-  if (res.status !== 0 && res.status !== 1) throw new Error(`${args.join(" ")} exited ${res.status}: ${res.stderr}`);
+  if (res.status !== 0 && res.status !== 1)
+    throw new Error(`${args.join(" ")} exited ${res.status}: ${res.stderr}`);
   let rss = 0;
   try {
     rss = Number(readFileSync(rssFile, "utf8"));
@@ -80,11 +81,21 @@ try {
   const runs = new Map(sizes.map((s) => [s.n, []]));
   for (let r = 0; r < rounds; r++) {
     base.push(timeRun(["-e", ""], dir));
-    for (const s of sizes) runs.get(s.n).push(timeRun([cli, "lint", "-f", s.file, "--format", "json", "-o", join(dir, "out.json")], dir));
+    for (const s of sizes)
+      runs
+        .get(s.n)
+        .push(
+          timeRun(
+            [cli, "lint", "-f", s.file, "--format", "json", "-o", join(dir, "out.json")],
+            dir,
+          ),
+        );
   }
   const baseWall = median(base.map((b) => b.wall));
   const baseRss = median(base.map((b) => b.rss));
-  console.log(`node start-up (baseline): ${baseWall.toFixed(3)} s, ${(baseRss / 2 ** 20).toFixed(0)} MB peak; ${rounds} rounds, medians`);
+  console.log(
+    `node start-up (baseline): ${baseWall.toFixed(3)} s, ${(baseRss / 2 ** 20).toFixed(0)} MB peak; ${rounds} rounds, medians`,
+  );
   const targets = { 100: { wall: 0.3, rss: Infinity }, 10000: { wall: 3, rss: 600 * 2 ** 20 } };
   for (const s of sizes) {
     const xs = runs.get(s.n);
