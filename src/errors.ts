@@ -49,6 +49,8 @@ export class DockwardError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly kind: ErrorKind;
+  /** the offending source line and a caret under the column, when the input is a file */
+  readonly excerpt: string | undefined = undefined;
 
   constructor(code: ErrorCode, message: string, options: DockwardErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

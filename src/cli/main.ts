@@ -4,6 +4,8 @@ import { Command, CommanderError } from "commander";
 import { DockwardError, isDockwardError } from "../errors.js";
 import { addEngineOptions, normaliseBooleanFlags } from "./engine-options.js";
 import { infoCommand } from "./info.js";
+import { lintCommand } from "./lint.js";
+import { rulesCommand } from "./rules.js";
 
 const require = createRequire(import.meta.url);
 const pkg = require("../../package.json") as { version: string };
@@ -18,7 +20,9 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   addEngineOptions(program);
+  program.addCommand(lintCommand().exitOverride());
   program.addCommand(infoCommand().exitOverride());
+  program.addCommand(rulesCommand().exitOverride());
   program.addHelpText(
     "after",
     `
@@ -31,6 +35,14 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage or input, 3 e
 export function reportError(err: unknown): number {
   if (isDockwardError(err)) {
     process.stderr.write(`dockward: ${err.message}\n`);
+    if (err.excerpt !== undefined) {
+      process.stderr.write(
+        `${err.excerpt
+          .split("\n")
+          .map((l) => `  | ${l}`)
+          .join("\n")}\n`,
+      );
+    }
     if (err.hint !== undefined) process.stderr.write(`  fix: ${err.hint}\n`);
     return err.exitCode;
   }
@@ -54,7 +66,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const program = buildProgram();
     await program.parseAsync(normaliseBooleanFlags(argv), { from: "user" });
-    return 0;
+    // commands that judge (lint, audit) set their verdict as the exit code
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError && err.cause !== undefined && isDockwardError(err.cause))
       return reportError(err.cause);

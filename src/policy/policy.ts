@@ -118,9 +118,14 @@ function buildPolicy(
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const sub = issue?.path.map((p) => (typeof p === "number" ? p : String(p))) ?? [];
+        let message = issue?.message ?? "invalid";
+        if (issue?.code === "unrecognized_keys") {
+          sub.push(issue.keys[0] ?? "");
+          message = `unknown option ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+        }
         throw new DockwardError(
           "BAD_INPUT",
-          `${where(["rules", key, "options", ...sub])}: ${rule.meta.id} options${sub.length > 0 ? `.${sub.join(".")}` : ""}: ${issue?.message ?? "invalid"}`,
+          `${where(["rules", key, "options", ...sub])}: ${rule.meta.id} options${sub.length > 0 ? `.${sub.join(".")}` : ""}: ${message}`,
           { hint: `see docs/rules/${rule.meta.id}.md for the options it takes` },
         );
       }
@@ -189,7 +194,7 @@ export function locator(
   };
 }
 
-export function loadPolicy(file: string): Policy {
+export function loadPolicy(file: string, presetOverride?: PresetName): Policy {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -200,10 +205,10 @@ export function loadPolicy(file: string): Policy {
       { hint: "check --policy, or run without it to use the built-in preset" },
     );
   }
-  return parsePolicy(text, file);
+  return parsePolicy(text, file, presetOverride);
 }
 
-export function parsePolicy(text: string, file: string): Policy {
+export function parsePolicy(text: string, file: string, presetOverride?: PresetName): Policy {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const first = doc.errors[0];
@@ -236,5 +241,9 @@ export function parsePolicy(text: string, file: string): Policy {
       },
     );
   }
-  return buildPolicy(parsed.data, file, locate);
+  return buildPolicy(
+    { ...parsed.data, preset: presetOverride ?? parsed.data.preset },
+    file,
+    locate,
+  );
 }

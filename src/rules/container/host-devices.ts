@@ -30,7 +30,7 @@ export const hostDevices = defineRule({
         const severity: Severity =
           CRITICAL.test(d.hostPath) && d.permissions.includes("w") ? "critical" : "high";
         return {
-          message: `exposes host device ${d.hostPath} as ${d.containerPath} with "${d.permissions}" access${severity === "critical" ? ": raw host memory or disk" : ""}`,
+          message: `exposes host device ${d.hostPath} as ${d.containerPath} with "${d.permissions}" access${severity === "critical" ? ": raw access to host memory, disks or the kernel log" : ""}`,
           origin: d.origin,
           severity,
         };

@@ -22,6 +22,8 @@ export const SENSITIVE_PATHS = [
   "/var/lib/containerd",
   "/run",
 ];
+/** Read-only, these still hand over secrets: password hashes, keys, every container's data. */
+const SECRET_READONLY = new Set(["/", "/etc", "/root", "/var/lib/docker", "/var/lib/containerd"]);
 /** Writable, these are an immediate escape: the host's root, kernel interfaces and Docker's own state. */
 const CRITICAL_WRITABLE = new Set([
   "/",
@@ -65,7 +67,9 @@ export const sensitiveMount = defineRule({
       );
       if (hit === undefined) continue;
       const severity: Severity = m.readOnly
-        ? "medium"
+        ? SECRET_READONLY.has(hit) && (path === hit || isUnder(path, hit))
+          ? "high"
+          : "medium"
         : CRITICAL_WRITABLE.has(hit) || path === "/"
           ? "critical"
           : "high";

@@ -379,7 +379,21 @@ const cases: Record<string, Case[]> = {
           origin: at(5),
         }),
       ),
-      expect: [{ line: 5, severity: "medium", message: /\/etc read-only/ }],
+      expect: [{ line: 5, severity: "high", message: /\/etc read-only/ }],
+    },
+    {
+      name: "read-only /sys",
+      spec: spec((s) =>
+        s.mounts.push({
+          type: "bind",
+          source: "/sys",
+          hostPath: "/sys",
+          target: "/sys",
+          readOnly: true,
+          origin: at(6),
+        }),
+      ),
+      expect: [{ line: 6, severity: "medium", message: /\/sys read-only/ }],
     },
     {
       name: "a file inside /etc",
@@ -505,7 +519,13 @@ const cases: Record<string, Case[]> = {
           origin: at(4),
         }),
       ),
-      expect: [{ line: 4, severity: "critical", message: /raw host memory or disk/ }],
+      expect: [
+        {
+          line: 4,
+          severity: "critical",
+          message: /raw access to host memory, disks or the kernel log/,
+        },
+      ],
     },
     {
       name: "the allowed list is compared as normalised paths",
@@ -530,7 +550,13 @@ const cases: Record<string, Case[]> = {
           origin: at(4),
         }),
       ),
-      expect: [{ line: 4, severity: "critical", message: /raw host memory or disk/ }],
+      expect: [
+        {
+          line: 4,
+          severity: "critical",
+          message: /raw access to host memory, disks or the kernel log/,
+        },
+      ],
     },
     {
       name: "a GPU",
