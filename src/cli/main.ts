@@ -13,7 +13,7 @@ const pkg = require("../../package.json") as { version: string };
 export function buildProgram(): Command {
   const program = new Command("dockward")
     .description(
-      "Harden Docker hosts and prove they are: lint configs, audit live hosts, guard the Engine API,\nand make the certificates, contexts and profiles that lock a daemon down.",
+      "Harden Docker hosts and prove they are: lint compose files and docker run lines, and see how an engine is secured.",
     )
     .version(pkg.version, "-v, --version", "print the dockward version")
     .showHelpAfterError("(run with --help for usage)")

@@ -18,11 +18,13 @@ export function runCli(
   args: readonly string[],
   env: Record<string, string> = {},
   timeoutMs = 60_000,
+  cwd?: string,
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...env },
       stdio: ["ignore", "pipe", "pipe"],
+      ...(cwd !== undefined ? { cwd } : {}),
     });
     let stdout = "";
     let stderr = "";

@@ -361,3 +361,63 @@ describe("lint: policy, fail-on and formats", () => {
     );
   });
 });
+
+describe("lint: finding input, scale and colour", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "dw-scale-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("finds the compose file as docker compose does, from a subdirectory too", async () => {
+    await writeFile(
+      join(dir, "docker-compose.yml"),
+      "services:\n  web:\n    image: nginx\n    privileged: true\n",
+    );
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(join(dir, "sub"), { recursive: true });
+    const res = await runCli(["lint", "--format", "json"], {}, 60_000, join(dir, "sub"));
+    expect(res.code).toBe(1);
+    const json = JSON.parse(res.stdout) as Json;
+    expect(json.findings.find((f) => f.ruleId === "DW-PRIV-001")?.target).toMatchObject({
+      file: join(dir, "docker-compose.yml"),
+      line: 4,
+      column: 17,
+    });
+  });
+
+  it("says so when there is no compose file", async () => {
+    const empty = await mkdtemp(join(tmpdir(), "dw-empty-"));
+    try {
+      const res = await runCli(["lint"], {}, 60_000, empty);
+      expect(res.code).toBe(2);
+      expect(res.stderr).toMatch(/no compose file in .* or its parents/);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("a 10,000-service compose file works", async () => {
+    const file = join(dir, "huge.yaml");
+    const services = Array.from(
+      { length: 10_000 },
+      (_, i) => `  s${i}:\n    image: app:${i}\n${i % 1000 === 0 ? "    privileged: true\n" : ""}`,
+    );
+    await writeFile(file, `services:\n${services.join("")}`);
+    const { code, json } = await lintJson(["-f", file, "--preset", "baseline"]);
+    expect(code).toBe(1);
+    expect(
+      json.findings.filter((f) => f.ruleId === "DW-PRIV-001").map((f) => f.target.name),
+    ).toEqual(Array.from({ length: 10 }, (_, i) => `s${i * 1000}`));
+  });
+
+  it("colours only when asked or on a terminal", async () => {
+    const args = ["lint", "--", "docker", "run", "--privileged", "busybox"];
+    const ESC = String.fromCharCode(27);
+    expect((await runCli(args, { FORCE_COLOR: "1" })).stdout).toContain(`${ESC}[35mCRITICAL`);
+    expect((await runCli(args, { NO_COLOR: "1", FORCE_COLOR: "1" })).stdout).not.toContain(ESC);
+    expect((await runCli(args)).stdout).not.toContain(ESC);
+  });
+});
