@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import type { z } from "zod";
+import * as z from "zod/mini";
+import en from "zod/v4/locales/en.js";
 import {
   DockwardError,
   EngineHttpError,
@@ -10,6 +11,9 @@ import {
 } from "../errors.js";
 import type { ResolvedEndpoint } from "./endpoint.js";
 import { type Transport, type TransportOptions, createTransport } from "./transport.js";
+
+// zod/mini ships no messages of its own; the English locale keeps the ones quoted in errors.
+z.config(en());
 
 /** The newest Engine API dockward speaks; the daemon's own version caps it (see negotiate). */
 export const MAX_API_VERSION = "1.45";
@@ -347,8 +351,11 @@ export class EngineClient {
     return { status, headers: res.headers, body };
   }
 
-  /** GET (or other) a JSON document and parse it with a schema: unknown input is never cast. */
-  async json<S extends z.ZodType>(
+  /**
+   * GET (or other) a JSON document and parse it with a schema: unknown input is never cast.
+   * Typed against zod's core, so a classic `zod` schema works as well as a `zod/mini` one.
+   */
+  async json<S extends z.core.$ZodType>(
     method: string,
     path: string,
     schema: S,
@@ -367,7 +374,7 @@ export class EngineClient {
         },
       );
     }
-    const parsed = schema.safeParse(data);
+    const parsed = z.safeParse(schema, data);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new DockwardError(

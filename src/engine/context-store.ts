@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod/mini";
+import en from "zod/v4/locales/en.js";
 import { DockwardError, errorMessage, systemErrorCode } from "../errors.js";
 
 /**
@@ -42,16 +43,19 @@ export interface StoredContext {
   metaPath: string;
 }
 
+// zod/mini ships no messages of its own; the English locale keeps the ones quoted in errors.
+z.config(en());
+
 const metaSchema = z.object({
   Name: z.string(),
-  Metadata: z.looseObject({ Description: z.string().optional() }).nullish(),
+  Metadata: z.nullish(z.looseObject({ Description: z.optional(z.string()) })),
   Endpoints: z.record(
     z.string(),
-    z.looseObject({ Host: z.string().optional(), SkipTLSVerify: z.boolean().optional() }),
+    z.looseObject({ Host: z.optional(z.string()), SkipTLSVerify: z.optional(z.boolean()) }),
   ),
 });
 
-const configSchema = z.looseObject({ currentContext: z.string().optional() });
+const configSchema = z.looseObject({ currentContext: z.optional(z.string()) });
 
 /** Where a file lookup reads from: the real file system by default, a map in unit tests. */
 export interface FileReader {

@@ -1,31 +1,31 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { EngineClient } from "../engine/client.js";
 import { MAX_API_VERSION } from "../engine/client.js";
 
 /** The parts of GET /info and GET /version that `dockward info` reports. */
 const infoSchema = z.looseObject({
-  ID: z.string().optional(),
-  Name: z.string().optional(),
-  ServerVersion: z.string().optional(),
-  OperatingSystem: z.string().optional(),
-  OSType: z.string().optional(),
-  KernelVersion: z.string().optional(),
-  Architecture: z.string().optional(),
-  CgroupVersion: z.string().optional(),
-  CgroupDriver: z.string().optional(),
-  SecurityOptions: z.array(z.string()).nullish(),
-  DockerRootDir: z.string().optional(),
-  Containers: z.number().optional(),
-  Images: z.number().optional(),
-  Warnings: z.array(z.string()).nullish(),
+  ID: z.optional(z.string()),
+  Name: z.optional(z.string()),
+  ServerVersion: z.optional(z.string()),
+  OperatingSystem: z.optional(z.string()),
+  OSType: z.optional(z.string()),
+  KernelVersion: z.optional(z.string()),
+  Architecture: z.optional(z.string()),
+  CgroupVersion: z.optional(z.string()),
+  CgroupDriver: z.optional(z.string()),
+  SecurityOptions: z.nullish(z.array(z.string())),
+  DockerRootDir: z.optional(z.string()),
+  Containers: z.optional(z.number()),
+  Images: z.optional(z.number()),
+  Warnings: z.nullish(z.array(z.string())),
 });
 
 const versionSchema = z.looseObject({
-  Version: z.string().optional(),
-  ApiVersion: z.string().optional(),
-  MinAPIVersion: z.string().optional(),
-  Os: z.string().optional(),
-  Arch: z.string().optional(),
+  Version: z.optional(z.string()),
+  ApiVersion: z.optional(z.string()),
+  MinAPIVersion: z.optional(z.string()),
+  Os: z.optional(z.string()),
+  Arch: z.optional(z.string()),
 });
 
 export interface SecurityOption {

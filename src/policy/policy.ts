@@ -1,63 +1,73 @@
 import { readFileSync } from "node:fs";
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
-import { z } from "zod";
+import * as z from "zod/mini";
+import en from "zod/v4/locales/en.js";
 import { DockwardError, errorMessage, systemErrorCode } from "../errors.js";
 import { containerRules, findRule } from "../rules/registry.js";
 import { PRESETS, type PresetName, SEVERITIES, type Severity } from "../rules/types.js";
+
+// zod/mini ships no messages of its own ("Invalid input" for everything); the English locale
+// keeps the messages a policy error quotes the same as the classic API's.
+z.config(en());
 
 /**
  * The policy file (dockward.yaml): a preset, per-rule settings and exceptions. One policy drives
  * lint, audit and guard. Every error names file:line:column and what to write instead.
  */
 
-const isoDate = z.union([z.string(), z.date()]).transform((v, ctx) => {
-  const d = v instanceof Date ? v : new Date(`${v}T23:59:59Z`);
-  if (Number.isNaN(d.getTime()) || (typeof v === "string" && !/^\d{4}-\d{2}-\d{2}$/.test(v))) {
-    ctx.addIssue({ code: "custom", message: `"${String(v)}" is not a date like 2027-01-31` });
-    return z.NEVER;
-  }
-  return v instanceof Date ? new Date(d.getTime() + 86_399_000) : d;
-});
+const isoDate = z.pipe(
+  z.union([z.string(), z.date()]),
+  z.transform((v: string | Date, ctx) => {
+    const d = v instanceof Date ? v : new Date(`${v}T23:59:59Z`);
+    if (Number.isNaN(d.getTime()) || (typeof v === "string" && !/^\d{4}-\d{2}-\d{2}$/.test(v))) {
+      ctx.issues.push({
+        code: "custom",
+        message: `"${String(v)}" is not a date like 2027-01-31`,
+        input: v,
+      });
+      return z.NEVER;
+    }
+    return v instanceof Date ? new Date(d.getTime() + 86_399_000) : d;
+  }),
+);
 
 const ruleSetting = z.union([
-  z.boolean().transform((enabled) => ({ enabled, severity: undefined, options: undefined })),
-  z
-    .object({
-      enabled: z.boolean().optional(),
-      severity: z.enum(SEVERITIES).optional(),
-      options: z.record(z.string(), z.unknown()).optional(),
-    })
-    .strict(),
+  z.pipe(
+    z.boolean(),
+    z.transform((enabled: boolean) => ({ enabled, severity: undefined, options: undefined })),
+  ),
+  z.strictObject({
+    enabled: z.optional(z.boolean()),
+    severity: z.optional(z.enum(SEVERITIES)),
+    options: z.optional(z.record(z.string(), z.unknown())),
+  }),
 ]);
 
-const exceptionSchema = z
-  .object({
-    rules: z.union([z.literal("*"), z.array(z.string()).min(1)]),
-    match: z
-      .object({
-        image: z.string().optional(),
-        service: z.string().optional(),
-        container: z.string().optional(),
-        label: z.string().optional(),
-        file: z.string().optional(),
-      })
-      .strict()
-      .refine((m) => Object.values(m).some((v) => v !== undefined), {
+const exceptionSchema = z.strictObject({
+  rules: z.union([z.literal("*"), z.array(z.string()).check(z.minLength(1))]),
+  match: z
+    .strictObject({
+      image: z.optional(z.string()),
+      service: z.optional(z.string()),
+      container: z.optional(z.string()),
+      label: z.optional(z.string()),
+      file: z.optional(z.string()),
+    })
+    .check(
+      z.refine((m) => Object.values(m).some((v) => v !== undefined), {
         error: "match needs at least one of image, service, container, label, file",
       }),
-    reason: z.string().trim().min(1, "an exception needs a reason"),
-    expires: isoDate.optional(),
-  })
-  .strict();
+    ),
+  reason: z.string().check(z.trim(), z.minLength(1, "an exception needs a reason")),
+  expires: z.optional(isoDate),
+});
 
-const policySchema = z
-  .object({
-    preset: z.enum(PRESETS).default("restricted"),
-    failOn: z.enum(SEVERITIES).optional(),
-    rules: z.record(z.string(), ruleSetting).default({}),
-    exceptions: z.array(exceptionSchema).default([]),
-  })
-  .strict();
+const policySchema = z.strictObject({
+  preset: z._default(z.enum(PRESETS), "restricted"),
+  failOn: z.optional(z.enum(SEVERITIES)),
+  rules: z._default(z.record(z.string(), ruleSetting), {}),
+  exceptions: z._default(z.array(exceptionSchema), []),
+});
 
 export interface RuleConfig {
   enabled: boolean;

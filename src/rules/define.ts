@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { ContainerSpec } from "../spec/model.js";
 import type { Rule, RuleHit, RuleMeta } from "./types.js";
 
@@ -14,7 +14,7 @@ const NAME = /^[a-z][a-z0-9-]+$/;
  * Build a rule with its metadata shape fixed and its docs page derived from the id. Options are
  * a zod schema whose defaults make `{}` valid, so a rule can always run without a policy.
  */
-export function defineRule<S extends z.ZodType>(def: {
+export function defineRule<S extends z.ZodMiniType>(def: {
   meta: RuleMeta;
   options: S;
   check: (spec: ContainerSpec, options: z.output<S>) => RuleHit[];
@@ -23,10 +23,10 @@ export function defineRule<S extends z.ZodType>(def: {
   if (!NAME.test(def.meta.name)) throw new Error(`rule name ${def.meta.name} is not kebab-case`);
   return {
     meta: { ...def.meta, docs: docsPath(def.meta.id) },
-    options: def.options as z.ZodType<z.output<S>>,
+    options: def.options as z.ZodMiniType<z.output<S>>,
     check: def.check,
   };
 }
 
 /** The options schema of a rule that takes none. */
-export const noOptions = z.object({}).strict();
+export const noOptions = z.strictObject({});

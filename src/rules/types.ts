@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type { ZodMiniType } from "zod/mini";
 import type { ContainerSpec, Origin, TargetKind } from "../spec/model.js";
 
 export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
@@ -47,7 +47,7 @@ export interface RuleHit {
 export interface Rule<O = unknown> {
   meta: RuleMeta & { docs: string };
   /** schema for the rule's options in a policy file (defaults applied by the schema) */
-  options: z.ZodType<O>;
+  options: ZodMiniType<O>;
   check(spec: ContainerSpec, options: O): RuleHit[];
 }
 

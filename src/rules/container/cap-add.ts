@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { DOCKER_DEFAULT_CAPABILITIES, canonicalCapability } from "../../spec/capabilities.js";
 import { defineRule } from "../define.js";
 import type { RuleHit, Severity } from "../types.js";
@@ -47,12 +47,10 @@ export const capAdd = defineRule({
       compose: "remove entries from `cap_add:` that the workload does not need",
     },
   },
-  options: z
-    .object({
-      /** capabilities that may be added (beyond Docker's default set, which re-adding never widens) */
-      allowed: z.array(z.string()).default([]),
-    })
-    .strict(),
+  options: z.strictObject({
+    /** capabilities that may be added (beyond Docker's default set, which re-adding never widens) */
+    allowed: z._default(z.array(z.string()), []),
+  }),
   check(spec, options) {
     const allowed = new Set([
       ...DOCKER_DEFAULT_CAPABILITIES,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { canonicalCapability, effectiveCapabilities } from "../../spec/capabilities.js";
 import { defineRule } from "../define.js";
 import { originOf } from "../util.js";
@@ -17,12 +17,10 @@ export const capDrop = defineRule({
       compose: "cap_drop: [ALL] and a minimal `cap_add:` list",
     },
   },
-  options: z
-    .object({
-      /** capabilities a container may keep (Pod Security "restricted" allows NET_BIND_SERVICE) */
-      allowed: z.array(z.string()).default(["NET_BIND_SERVICE"]),
-    })
-    .strict(),
+  options: z.strictObject({
+    /** capabilities a container may keep (Pod Security "restricted" allows NET_BIND_SERVICE) */
+    allowed: z._default(z.array(z.string()), ["NET_BIND_SERVICE"]),
+  }),
   check(spec, options) {
     if (spec.privileged?.value === true) return []; // DW-PRIV-001 says it louder
     const allowed = new Set(options.allowed.map(canonicalCapability));

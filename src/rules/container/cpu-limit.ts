@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { defineRule } from "../define.js";
 
 export const cpuLimit = defineRule({
@@ -15,7 +15,7 @@ export const cpuLimit = defineRule({
       compose: 'deploy.resources.limits.cpus: "1.5" (or cpus: 1.5)',
     },
   },
-  options: z.object({ max: z.number().positive().optional() }).strict(),
+  options: z.strictObject({ max: z.optional(z.number().check(z.positive())) }),
   check(spec, options) {
     const r = spec.resources;
     const nano = r.nanoCpus !== undefined && r.nanoCpus.value > 0 ? r.nanoCpus.value : undefined;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { defineRule } from "../define.js";
 import type { RuleHit } from "../types.js";
 import { canonicalHostPath, isUnder } from "../util.js";
@@ -40,7 +40,7 @@ export const dockerSocket = defineRule({
         "remove the docker.sock entry from `volumes:`; point the service at a dockward guard socket instead",
     },
   },
-  options: z.object({ sockets: z.array(z.string()).default([]) }).strict(),
+  options: z.strictObject({ sockets: z._default(z.array(z.string()), []) }),
   check(spec, options) {
     const hits: RuleHit[] = [];
     for (const m of spec.mounts) {

@@ -1,5 +1,5 @@
 import { canonicalHostPath } from "../util.js";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { defineRule } from "../define.js";
 import type { Severity } from "../types.js";
 
@@ -21,7 +21,7 @@ export const hostDevices = defineRule({
       compose: "remove entries from `devices:`",
     },
   },
-  options: z.object({ allowed: z.array(z.string()).default([]) }).strict(),
+  options: z.strictObject({ allowed: z._default(z.array(z.string()), []) }),
   check(spec, options) {
     const allowed = new Set(options.allowed.map((p) => canonicalHostPath(p)));
     return spec.devices

@@ -1,15 +1,22 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { formatBytes, parseBytes } from "../../spec/units.js";
 import { defineRule } from "../define.js";
 
-const size = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
-  const bytes = typeof v === "number" ? v : parseBytes(v);
-  if (bytes === undefined || bytes <= 0) {
-    ctx.addIssue({ code: "custom", message: `"${String(v)}" is not a size like 512m or 2g` });
-    return z.NEVER;
-  }
-  return bytes;
-});
+const size = z.pipe(
+  z.union([z.int().check(z.positive()), z.string()]),
+  z.transform((v: number | string, ctx) => {
+    const bytes = typeof v === "number" ? v : parseBytes(v);
+    if (bytes === undefined || bytes <= 0) {
+      ctx.issues.push({
+        code: "custom",
+        message: `"${String(v)}" is not a size like 512m or 2g`,
+        input: v,
+      });
+      return z.NEVER;
+    }
+    return bytes;
+  }),
+);
 
 export const memoryLimit = defineRule({
   meta: {
@@ -25,7 +32,7 @@ export const memoryLimit = defineRule({
       compose: "deploy.resources.limits.memory: 512M (or mem_limit: 512m)",
     },
   },
-  options: z.object({ max: size.optional() }).strict(),
+  options: z.strictObject({ max: z.optional(size) }),
   check(spec, options) {
     const m = spec.resources.memory;
     if (m === undefined || m.value <= 0) {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { defineRule } from "../define.js";
 
 export const pidsLimit = defineRule({
@@ -15,7 +15,7 @@ export const pidsLimit = defineRule({
       compose: "pids_limit: 200 (or deploy.resources.limits.pids: 200)",
     },
   },
-  options: z.object({ max: z.number().int().positive().optional() }).strict(),
+  options: z.strictObject({ max: z.optional(z.int().check(z.positive())) }),
   check(spec, options) {
     const p = spec.resources.pidsLimit;
     if (p === undefined || p.value <= 0) {

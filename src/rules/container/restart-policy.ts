@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { defineRule } from "../define.js";
 
 export const restartPolicy = defineRule({
@@ -16,7 +16,7 @@ export const restartPolicy = defineRule({
         "restart: on-failure:5 (or deploy.restart_policy: {condition: on-failure, max_attempts: 5})",
     },
   },
-  options: z.object({ maxRetries: z.number().int().positive().default(5) }).strict(),
+  options: z.strictObject({ maxRetries: z._default(z.int().check(z.positive()), 5) }),
   check(spec, options) {
     const r = spec.restart;
     if (r === undefined) return [];

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { defineRule } from "../define.js";
 import type { RuleHit, Severity } from "../types.js";
 import { canonicalHostPath, isUnder } from "../util.js";
@@ -50,7 +50,7 @@ export const sensitiveMount = defineRule({
         "replace the bind with a named volume or a narrow, read-only bind (`./data:/data:ro`)",
     },
   },
-  options: z.object({ allowedPaths: z.array(z.string()).default([]) }).strict(),
+  options: z.strictObject({ allowedPaths: z._default(z.array(z.string()), []) }),
   check(spec, options) {
     const allowed = options.allowedPaths.map(canonicalHostPath);
     const hits: RuleHit[] = [];

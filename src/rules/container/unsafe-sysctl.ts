@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { isHostNamespace } from "../util.js";
 import { defineRule } from "../define.js";
 import type { RuleHit } from "../types.js";
@@ -31,7 +31,7 @@ export const unsafeSysctl = defineRule({
       compose: "remove the entry from `sysctls:`",
     },
   },
-  options: z.object({ allowed: z.array(z.string()).default([]) }).strict(),
+  options: z.strictObject({ allowed: z._default(z.array(z.string()), []) }),
   check(spec, options) {
     const allowed = new Set([...SAFE_SYSCTLS, ...options.allowed]);
     const hostNet = isHostNamespace(spec.namespaces.network);
