@@ -41,6 +41,7 @@ import type {
   Origin,
   PortSpec,
 } from "../model.js";
+import { PROPAGATIONS, validBindMode } from "../bind-mode.js";
 import { applySecurityOpts, splitSecurityOpt } from "../security-opt.js";
 import { DockwardError } from "../../errors.js";
 
@@ -522,27 +523,6 @@ export function isMountType(t: string): t is MountType {
   return MOUNT_TYPES.has(t);
 }
 
-const PROPAGATION = new Set(["private", "rprivate", "shared", "rshared", "slave", "rslave"]);
-const MODE_GROUPS: readonly ReadonlySet<string>[] = [
-  new Set(["rw", "ro"]),
-  new Set(["z", "Z"]),
-  PROPAGATION,
-  new Set(["nocopy"]),
-  new Set(["consistent", "cached", "delegated"]),
-];
-
-/** moby volume/mounts linux_parser linuxValidMountMode: each option known, one per group. */
-function validBindMode(mode: string): boolean {
-  if (mode === "") return true;
-  const counts = MODE_GROUPS.map(() => 0);
-  for (const opt of mode.split(",")) {
-    const group = MODE_GROUPS.findIndex((g) => g.has(opt));
-    if (group === -1) return false;
-    counts[group] = (counts[group] ?? 0) + 1;
-  }
-  return counts.every((n) => n <= 1);
-}
-
 interface ParsedBind {
   source: string | undefined;
   target: string;
@@ -563,12 +543,12 @@ function parseBind(spec: string): ParsedBind | string {
     target = parts[0] ?? "";
   } else if (parts.length === 2) {
     // `/data:ro` is a target with a mode, which volumes cannot have
-    if (validBindMode(parts[1] ?? "")) return "a mode needs a source";
+    if (validBindMode(parts[1] ?? "", { recursiveReadOnly: false })) return "a mode needs a source";
     [source = "", target = ""] = parts;
   } else {
     [source = "", target = "", mode = ""] = parts;
   }
-  if (!validBindMode(mode)) return `invalid mode "${mode}"`;
+  if (!validBindMode(mode, { recursiveReadOnly: false })) return `invalid mode "${mode}"`;
   if (!target.startsWith("/") || cleanPath(target) === "/") {
     return "the target must be an absolute path other than /";
   }
@@ -591,7 +571,7 @@ function bindMount(bind: Located<string>, ctx: MappingContext): MountSpec | unde
     hostPath: isBind ? cleanPath(source) : undefined,
     target: cleanPath(target),
     readOnly: options.includes("ro"),
-    propagation: options.find((o) => PROPAGATION.has(o)),
+    propagation: options.find((o) => PROPAGATIONS.has(o)),
     origin: originAt(ctx, bind.pointer),
   };
 }

@@ -14,6 +14,7 @@ import {
   type Origin,
   type PortSpec,
 } from "../model.js";
+import { PROPAGATIONS, validBindMode } from "../bind-mode.js";
 import { applySecurityOpts, splitSecurityOpt } from "../security-opt.js";
 import { parseBytes, parseNanoCpus } from "../units.js";
 import {
@@ -436,28 +437,8 @@ function expansionHint(text: string): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // -v / --volume (the daemon's linux parser: volume/mounts/linux_parser.go)
 
-const PROPAGATIONS = new Set(["private", "rprivate", "shared", "rshared", "slave", "rslave"]);
-const VOLUME_MODE_GROUPS: readonly (readonly string[])[] = [
-  // ro-non-recursive, ro-force-recursive and rro: moby 25+
-  ["rw", "ro", "ro-non-recursive", "ro-force-recursive", "rro"],
-  ["z", "Z"],
-  [...PROPAGATIONS],
-  ["nocopy"],
-  ["consistent", "cached", "delegated"],
-];
 /** moby's local volume driver: names of at least 2 characters from this set */
 const LOCAL_VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
-
-function validVolumeMode(mode: string): boolean {
-  if (mode === "") return true;
-  const counts = VOLUME_MODE_GROUPS.map(() => 0);
-  for (const option of mode.split(",")) {
-    const group = VOLUME_MODE_GROUPS.findIndex((g) => g.includes(option));
-    if (group === -1) return false;
-    counts[group] = (counts[group] ?? 0) + 1;
-  }
-  return counts.every((n) => n <= 1);
-}
 
 function checkTarget(ctx: Ctx, o: Occurrence, target: string): void {
   if (!target.startsWith("/"))
@@ -484,10 +465,10 @@ function parseVolume(ctx: Ctx, o: Occurrence, volumeDriver: string | undefined):
     source = parts[0] ?? "";
     target = parts[1] ?? "";
     mode = parts[2] ?? "";
-    if (parts.length === 2 && validVolumeMode(target))
+    if (parts.length === 2 && validBindMode(target, { recursiveReadOnly: true }))
       invalid(`"${target}" is an option, and a volume needs a container path`);
   }
-  if (!validVolumeMode(mode)) {
+  if (!validBindMode(mode, { recursiveReadOnly: true })) {
     invalid(
       `invalid option "${mode}"`,
       mode.split(",").includes("readonly")

@@ -1,3 +1,4 @@
+import { PROPAGATIONS } from "../bind-mode.js";
 import { isIP } from "node:net";
 import { posix } from "node:path";
 import { canonicalCapability, isKnownCapability } from "../capabilities.js";
@@ -393,8 +394,6 @@ interface ShortVolume {
   propagation: string | undefined;
   unknownOptions: string[];
 }
-
-const PROPAGATIONS = new Set(["rprivate", "private", "rshared", "shared", "rslave", "slave"]);
 
 /** compose-go format.ParseVolume, character by character (Windows drive letters included). */
 export function parseVolumeSpec(spec: string): ShortVolume | string {
