@@ -1,8 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { DockwardError, errorMessage } from "../errors.js";
-import { defaultPolicy, loadPolicy, type Policy } from "../policy/policy.js";
+import { choosePolicy } from "../policy/choose.js";
 import { buildReport } from "../report/report.js";
 import { evaluate, type InlineSuppression } from "../rules/evaluate.js";
 import { PRESETS, type PresetName } from "../rules/types.js";
@@ -35,18 +34,6 @@ const collect = (value: string, previous: string[] | undefined): string[] => [
   ...(previous ?? []),
   value,
 ];
-
-/** The policy: --policy, else ./dockward.yaml when present, else the built-in preset. --preset beats the file's preset. */
-export function choosePolicy(
-  opts: { policy?: string | undefined; preset?: PresetName | undefined },
-  cwd: string,
-): Policy {
-  const file =
-    opts.policy ??
-    (existsSync(resolve(cwd, "dockward.yaml")) ? resolve(cwd, "dockward.yaml") : undefined);
-  if (file !== undefined) return loadPolicy(file, opts.preset);
-  return defaultPolicy(opts.preset ?? "restricted");
-}
 
 export function lintCommand(): Command {
   return new Command("lint")

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { DockwardError, isDockwardError } from "../errors.js";
 import { addEngineOptions, normaliseBooleanFlags } from "./engine-options.js";
+import { auditCommand } from "./audit.js";
 import { infoCommand } from "./info.js";
 import { lintCommand } from "./lint.js";
 import { rulesCommand } from "./rules.js";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   addEngineOptions(program);
   program.addCommand(lintCommand().exitOverride());
+  program.addCommand(auditCommand().exitOverride());
   program.addCommand(infoCommand().exitOverride());
   program.addCommand(rulesCommand().exitOverride());
   program.addHelpText(

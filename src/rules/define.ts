@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import type { ContainerSpec } from "../spec/model.js";
-import type { Rule, RuleHit, RuleMeta } from "./types.js";
+import type { Rule, RuleContext, RuleHit, RuleMeta } from "./types.js";
 
 /** Where a rule's docs page lives, derived from its id so they can never drift apart. */
 export function docsPath(id: string): string {
@@ -17,7 +17,7 @@ const NAME = /^[a-z][a-z0-9-]+$/;
 export function defineRule<S extends z.ZodMiniType>(def: {
   meta: RuleMeta;
   options: S;
-  check: (spec: ContainerSpec, options: z.output<S>) => RuleHit[];
+  check: (spec: ContainerSpec, options: z.output<S>, context: RuleContext) => RuleHit[];
 }): Rule<z.output<S>> {
   if (!ID.test(def.meta.id)) throw new Error(`rule id ${def.meta.id} does not match DW-AREA-NNN`);
   if (!NAME.test(def.meta.name)) throw new Error(`rule name ${def.meta.name} is not kebab-case`);

@@ -1,7 +1,7 @@
 import type { Policy, PolicyException } from "../policy/policy.js";
 import type { ContainerSpec } from "../spec/model.js";
 import { containerRules } from "./registry.js";
-import type { Finding, Severity } from "./types.js";
+import type { Finding, HostFacts, RuleContext, Severity } from "./types.js";
 
 /** An inline `# dockward-ignore RULE: reason` comment, as the compose loader reports it. */
 export interface InlineSuppression {
@@ -61,7 +61,7 @@ function exceptionMatches(e: PolicyException, spec: ContainerSpec, ruleId: strin
 export function evaluate(
   specs: readonly ContainerSpec[],
   policy: Policy,
-  options: { now?: Date; suppressions?: readonly InlineSuppression[] } = {},
+  options: { now?: Date; suppressions?: readonly InlineSuppression[]; host?: HostFacts } = {},
 ): Evaluation {
   const now = options.now ?? new Date();
   const active = policy.exceptions.filter(
@@ -71,15 +71,19 @@ export function evaluate(
     (e) => e.expires !== undefined && e.expires.getTime() < now.getTime(),
   );
   const suppressions = options.suppressions ?? [];
+  const context: RuleContext = { host: options.host };
   const findings: Finding[] = [];
   for (const spec of specs) {
     for (const rule of containerRules) {
       const config = policy.rules.get(rule.meta.id);
       if (config?.enabled !== true) continue;
-      const hits = (rule.check as (s: ContainerSpec, o: unknown) => ReturnType<typeof rule.check>)(
-        spec,
-        config.options,
-      );
+      const hits = (
+        rule.check as (
+          s: ContainerSpec,
+          o: unknown,
+          c: RuleContext,
+        ) => ReturnType<typeof rule.check>
+      )(spec, config.options, context);
       for (const hit of hits) {
         const severity: Severity = config.severity ?? hit.severity ?? rule.meta.severity;
         const o = hit.origin;

@@ -37,6 +37,19 @@ export interface RuleMeta {
   remediation: Remediation;
 }
 
+/**
+ * Facts about the host a container runs on, known to audit and guard (from `docker info`), not
+ * to lint. Rules use them to say "not applicable here" instead of raising a false alarm.
+ */
+export interface HostFacts {
+  /** the kernel enforces AppArmor (docker info lists name=apparmor) */
+  apparmor: boolean;
+}
+
+export interface RuleContext {
+  host?: HostFacts | undefined;
+}
+
 /** What a rule says about one spec: a message, the place, and optionally a sharper severity. */
 export interface RuleHit {
   message: string;
@@ -48,7 +61,7 @@ export interface Rule<O = unknown> {
   meta: RuleMeta & { docs: string };
   /** schema for the rule's options in a policy file (defaults applied by the schema) */
   options: ZodMiniType<O>;
-  check(spec: ContainerSpec, options: O): RuleHit[];
+  check(spec: ContainerSpec, options: O, context: RuleContext): RuleHit[];
 }
 
 /** A finding: the JSON contract other tools rely on (see README, "JSON output"). */

@@ -15,9 +15,20 @@ export const apparmor = defineRule({
     },
   },
   options: noOptions,
-  check(spec) {
+  check(spec, _options, context) {
     const a = spec.apparmor;
     if (a?.value !== "unconfined") return [];
+    if (context.host?.apparmor === false) {
+      // the kernel has no AppArmor: docker ignores apparmor= entirely, so nothing is lost here
+      return [
+        {
+          message:
+            "apparmor=unconfined is not applicable on this host: the kernel has no AppArmor and ignores apparmor options (it matters again on a host that has AppArmor)",
+          origin: a.origin,
+          severity: "info",
+        },
+      ];
+    }
     return [
       {
         message:

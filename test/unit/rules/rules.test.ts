@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { containerRules, findRule } from "../../../src/rules/registry.js";
-import type { RuleHit } from "../../../src/rules/types.js";
+import type { RuleContext, RuleHit } from "../../../src/rules/types.js";
 import type { ContainerSpec } from "../../../src/spec/model.js";
 import { at, f, hardened, spec } from "./build.js";
 
@@ -12,10 +12,15 @@ interface Case {
   expect: Expect;
 }
 
-function run(ruleId: string, s: ContainerSpec, options: Record<string, unknown> = {}): RuleHit[] {
+function run(
+  ruleId: string,
+  s: ContainerSpec,
+  options: Record<string, unknown> = {},
+  context: RuleContext = {},
+): RuleHit[] {
   const rule = findRule(ruleId);
   if (rule === undefined) throw new Error(`no rule ${ruleId}`);
-  return rule.check(s, rule.options.parse(options));
+  return rule.check(s, rule.options.parse(options), context);
 }
 
 const MiB = 1024 * 1024;
@@ -837,6 +842,16 @@ describe.each(Object.keys(cases))("%s", (ruleId) => {
     c.expect.forEach((e, i) => {
       expect(hits[i]?.message).toMatch(e.message);
     });
+  });
+});
+
+describe("host facts", () => {
+  it("AppArmor options are not applicable on a kernel without AppArmor", () => {
+    const s = spec((x) => (x.apparmor = f("unconfined", 8)));
+    expect(run("DW-SEC-003", s, {}, { host: { apparmor: false } })).toEqual([
+      expect.objectContaining({ severity: "info", message: expect.stringMatching(/not applicable on this host/) as unknown }),
+    ]);
+    expect(run("DW-SEC-003", s, {}, { host: { apparmor: true } })[0]?.severity).toBeUndefined();
   });
 });
 
