@@ -849,7 +849,10 @@ describe("host facts", () => {
   it("AppArmor options are not applicable on a kernel without AppArmor", () => {
     const s = spec((x) => (x.apparmor = f("unconfined", 8)));
     expect(run("DW-SEC-003", s, {}, { host: { apparmor: false } })).toEqual([
-      expect.objectContaining({ severity: "info", message: expect.stringMatching(/not applicable on this host/) as unknown }),
+      expect.objectContaining({
+        severity: "info",
+        message: expect.stringMatching(/not applicable on this host/) as unknown,
+      }),
     ]);
     expect(run("DW-SEC-003", s, {}, { host: { apparmor: true } })[0]?.severity).toBeUndefined();
   });
