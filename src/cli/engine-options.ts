@@ -47,7 +47,7 @@ export function addEngineOptions(program: Command): Command {
     );
 }
 
-interface GlobalOptions {
+export interface GlobalOptions {
   context?: string;
   host?: string[];
   tls?: boolean;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import * as z from "zod/mini";
@@ -132,6 +132,36 @@ export class ContextStore {
   }
 
   /** Load a stored context; `via` says how it was named (for the error message). */
+  /**
+   * Names of the stored contexts, sorted (the docker CLI's `context ls` without `default`). A
+   * meta.json that cannot be read or has no Name is skipped: `load` reports it when used.
+   */
+  list(): string[] {
+    const dir = join(this.dir, "contexts", "meta");
+    let entries: string[];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      return [];
+    }
+    const names: string[] = [];
+    for (const entry of entries) {
+      try {
+        const data: unknown = JSON.parse(this.files.read(join(dir, entry, "meta.json")) ?? "null");
+        if (
+          typeof data === "object" &&
+          data !== null &&
+          "Name" in data &&
+          typeof data.Name === "string"
+        )
+          names.push(data.Name);
+      } catch {
+        /* unreadable: skipped here, reported by load() */
+      }
+    }
+    return names.sort();
+  }
+
   load(name: string, via: string): StoredContext {
     if (!CONTEXT_NAME.test(name)) {
       throw new DockwardError(

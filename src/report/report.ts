@@ -23,6 +23,8 @@ export interface Report {
     failed: boolean;
   };
   warnings: string[];
+  /** the hosts an audit covered, when it covered several; unreachable ones carry their error */
+  hosts?: { name: string; endpoint: string; error?: string }[];
 }
 
 export function buildReport(input: {
@@ -33,6 +35,7 @@ export function buildReport(input: {
   expiredExceptions: readonly PolicyException[];
   failOn: Severity;
   warnings?: readonly string[];
+  hosts?: readonly { name: string; endpoint: string; error?: string }[];
 }): Report {
   const active = input.findings.filter((f) => f.suppressed === undefined);
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
@@ -64,5 +67,6 @@ export function buildReport(input: {
       failed: active.some((f) => severityRank(f.severity) >= threshold),
     },
     warnings,
+    ...(input.hosts !== undefined ? { hosts: input.hosts.map((h) => ({ ...h })) } : {}),
   };
 }

@@ -61,7 +61,11 @@ function exceptionMatches(e: PolicyException, spec: ContainerSpec, ruleId: strin
 export function evaluate(
   specs: readonly ContainerSpec[],
   policy: Policy,
-  options: { now?: Date; suppressions?: readonly InlineSuppression[]; host?: HostFacts } = {},
+  options: {
+    now?: Date;
+    suppressions?: readonly InlineSuppression[];
+    host?: HostFacts | undefined;
+  } = {},
 ): Evaluation {
   const now = options.now ?? new Date();
   const active = policy.exceptions.filter(

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { run, runCli } from "../harness/cli.js";
 
@@ -157,6 +160,63 @@ describe("dockward audit on the real engine", () => {
     );
     expect(f?.severity).toBe(hasAppArmor ? "high" : "info");
     if (!hasAppArmor) expect(json.warnings.join("\n")).toMatch(/no AppArmor/);
+  });
+
+  it("audits a fleet of contexts (unix, TLS, ssh) concurrently; an unreachable one is reported, not fatal", async () => {
+    const config = await mkdtemp(join(tmpdir(), "dw-fleet-"));
+    try {
+      const env = { ...process.env, DOCKER_CONFIG: config };
+      const tls = `ca=${join(h.tlsDir, "ca.pem")},cert=${join(h.tlsDir, "cert.pem")},key=${join(h.tlsDir, "key.pem")}`;
+      for (const [name, host] of [
+        ["f-unix", `host=${h.unixHost}`],
+        ["f-tls", `host=${h.tlsHost},${tls}`],
+        ["f-ssh", `host=${h.sshRemoteSocketHost}`],
+        ["f-dead", `host=unix://${config}/dead.sock`],
+      ]) {
+        const made = await run(
+          "docker",
+          ["context", "create", name ?? "", "--docker", host ?? ""],
+          env,
+        );
+        expect(made.code, made.stderr).toBe(0);
+      }
+      const res = await runCli(
+        [
+          "--context",
+          "f-unix,f-tls,f-ssh,f-dead",
+          "audit",
+          "--format",
+          "json",
+          "--preset",
+          "baseline",
+          "--fail-on",
+          "none",
+        ],
+        {
+          DOCKER_CONFIG: config,
+          PATH: `${h.binDir}:${process.env.PATH ?? ""}`,
+        },
+      );
+      expect(res.code, res.stderr).toBe(3); // nothing fails the policy, but one engine was not audited
+      const json = JSON.parse(res.stdout) as Json & { hosts: { name: string; error?: string }[] };
+      expect(json.hosts.map((x) => x.name)).toEqual(["f-unix", "f-tls", "f-ssh", "f-dead"]);
+      expect(json.hosts.filter((x) => x.error !== undefined).map((x) => x.name)).toEqual([
+        "f-dead",
+      ]);
+      for (const host of ["f-unix", "f-tls", "f-ssh"]) {
+        expect(
+          json.findings.some(
+            (f) => f.target.name === `${host}/dw-audit-priv` && f.ruleId === "DW-PRIV-001",
+          ),
+          host,
+        ).toBe(true);
+      }
+      expect(json.warnings.join("\n")).toMatch(
+        /engine f-dead .* could not be audited: cannot reach the Docker engine/,
+      );
+    } finally {
+      await rm(config, { recursive: true, force: true });
+    }
   });
 
   it("an unreachable engine is exit 3 with the reason", async () => {
