@@ -20,3 +20,14 @@ await build({
   logLevel: "warning",
 });
 chmodSync("dist/cli/main.js", 0o755);
+
+// The private-engine harness the tests use, for the benchmarks and the demo (not shipped).
+await build({
+  entryPoints: ["test/harness/engine.ts"],
+  outfile: "dist/dev/engine.js",
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  logLevel: "warning",
+});

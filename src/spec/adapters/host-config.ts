@@ -222,16 +222,22 @@ export function object<S extends Shape>(shape: S): Decoder<Decoded<S>> {
     const out: Record<string, Located<unknown>> = {};
     for (const key of Object.keys(value)) {
       const decoder = Object.hasOwn(shape, key) ? shape[key] : undefined;
-      const at = childPointer(pointer, key);
       if (decoder === undefined) {
+        // inspect output is mostly keys no rule reads: fold and point only when it can matter
+        if (!ctx.strictKeys) continue;
         const meant = folded.get(foldKey(key));
-        if (ctx.strictKeys && meant !== undefined) {
-          fail(ctx, at, `"${key}" is not spelled "${meant}"; the daemon would read it as ${meant}`);
+        if (meant !== undefined) {
+          fail(
+            ctx,
+            childPointer(pointer, key),
+            `"${key}" is not spelled "${meant}"; the daemon would read it as ${meant}`,
+          );
         }
         continue;
       }
       const item = value[key];
       if (item === null || item === undefined) continue;
+      const at = childPointer(pointer, key);
       out[key] = { value: decoder(item, at, ctx), pointer: at };
     }
     // Sound: each key present in `out` holds what that key's decoder returned.
