@@ -1,16 +1,17 @@
 import { writeFileSync } from "node:fs";
 import { Option } from "commander";
 import { DockwardError, errorMessage } from "../errors.js";
+import { formatHtml } from "../report/html.js";
 import type { Report } from "../report/report.js";
 import { formatSarif } from "../report/sarif.js";
 import { formatText } from "../report/text.js";
 import { SEVERITIES, type Severity } from "../rules/types.js";
 
-export type Format = "text" | "json" | "sarif";
+export type Format = "text" | "json" | "sarif" | "html";
 
 export const formatOption = (): Option =>
   new Option("--format <format>", "report format")
-    .choices(["text", "json", "sarif"])
+    .choices(["text", "json", "sarif", "html"])
     .default("text");
 export const outputOption = (): Option =>
   new Option("-o, --output <file>", "write the report to FILE instead of stdout");
@@ -42,13 +43,16 @@ export function render(
 ): void {
   const text =
     format === "json"
-      ? `${JSON.stringify(report, null, 2)}\n`
+      ? // indented for a person at a terminal; compact for files and pipes (a fleet's report is MBs)
+        `${JSON.stringify(report, null, options.output === undefined && process.stdout.isTTY ? 2 : undefined)}\n`
       : format === "sarif"
         ? formatSarif(report)
-        : formatText(report, {
-            color: options.output === undefined && useColor(process.stdout),
-            showSuppressed: options.showSuppressed,
-          });
+        : format === "html"
+          ? formatHtml(report)
+          : formatText(report, {
+              color: options.output === undefined && useColor(process.stdout),
+              showSuppressed: options.showSuppressed,
+            });
   if (options.output === undefined) {
     process.stdout.write(text);
     return;
