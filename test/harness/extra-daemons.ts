@@ -1,0 +1,693 @@
+/**
+ * Extra private dockerds for the daemon-exposure tests, one per variant of TCP exposure:
+ *
+ * - "plain":        `-H tcp://127.0.0.1:P`, no TLS at all (anyone who reaches it is root);
+ * - "tls-noverify": TLS with NO client authentication. On dockerd 20.10+ `--tls` alone is
+ *                   NOT that: without `--tlsverify` given, client certificates are required
+ *                   (and without --tlscacert the daemon dies: ~/.docker/ca.pem not found). Only
+ *                   an explicit `--tlsverify=false` turns client authentication off;
+ * - "tls-verify":   `--tlsverify --tlscacert …`: client certificates required;
+ * - "tls-only":     `--tls --tlscacert …` and no --tlsverify, to show that this too requires
+ *                   client certificates (not in EXTRA_DAEMON_VARIANTS; start it by name).
+ *
+ * Each daemon owns ROOT = /tmp/dwp-<variant>: data-root, exec-root, pidfile, its own
+ * daemon.json (with its own trust key, so daemon IDs differ), a unix socket, certificates
+ * (made with the openssl CLI) and its log. Nothing outside ROOT is touched, and a later run
+ * cleans up what a crashed one left (processes that name ROOT, mounts under ROOT).
+ *
+ * The flags are spelled differently per variant (`-H x`, `--host=x`, `-Hx`, `--tlsverify=false`)
+ * on purpose: the audit reads real command lines.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+import * as fs from "node:fs/promises";
+import * as http from "node:http";
+import * as net from "node:net";
+import * as path from "node:path";
+
+export type ExtraDaemonVariant = "plain" | "tls-noverify" | "tls-verify" | "tls-only";
+
+export const EXTRA_DAEMON_VARIANTS: readonly ExtraDaemonVariant[] = [
+  "plain",
+  "tls-noverify",
+  "tls-verify",
+];
+
+export interface ExtraDaemon {
+  variant: ExtraDaemonVariant;
+  root: string;
+  pid: number;
+  /** dockerd's argv as started (argv[0] included) */
+  argv: string[];
+  configFile: string;
+  socketPath: string;
+  tcpPort: number;
+  /** "tcp://127.0.0.1:<port>" */
+  tcpHost: string;
+  logFile: string;
+  /** the server certificate's SANs as openssl was asked for them (TLS variants) */
+  serverSans: string[];
+  /** server key algorithm: "rsa" (2048) for tls-noverify, "ec" (P-256) for the others */
+  serverKeyType: "rsa" | "ec" | undefined;
+  /** the CA that signed the server certificate (TLS variants) */
+  caFile: string | undefined;
+  /** ca.pem, cert.pem, key.pem of a client certificate the daemon accepts (tls-verify) */
+  clientTlsDir: string | undefined;
+  /** ms from spawn until GET /_ping answered 200 on the unix socket */
+  startMs: number;
+}
+
+const DOCKERD = "/usr/sbin/dockerd";
+const OPENSSL = "openssl";
+const START_DEADLINE_MS = 60_000;
+const STOP_GRACE_MS = 20_000;
+/** /proc/PID/comm values the sweep may kill when their command line names ROOT. */
+const SWEEP_COMMS = ["dockerd", "containerd", "runc", "docker-proxy"];
+
+export function extraDaemonRoot(variant: ExtraDaemonVariant): string {
+  return `/tmp/dwp-${variant}`;
+}
+
+interface Layout {
+  root: string;
+  dataRoot: string;
+  execRoot: string;
+  pidFile: string;
+  socketPath: string;
+  configFile: string;
+  trustKey: string;
+  logFile: string;
+  ownerFile: string;
+  tlsDir: string;
+  clientTlsDir: string;
+}
+
+function layout(variant: ExtraDaemonVariant): Layout {
+  const root = extraDaemonRoot(variant);
+  const j = (...p: string[]): string => path.join(root, ...p);
+  return {
+    root,
+    dataRoot: j("data"),
+    execRoot: j("exec"),
+    pidFile: j("dockerd.pid"),
+    socketPath: j("docker.sock"),
+    configFile: j("daemon.json"),
+    trustKey: j("key.json"),
+    logFile: j("dockerd.log"),
+    ownerFile: j("owner"),
+    tlsDir: j("tls-server"),
+    clientTlsDir: j("tls-client"),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small utilities
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function run(file: string, args: readonly string[], timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      file,
+      args,
+      { timeout: timeoutMs, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) {
+          reject(
+            new Error(`\`${[file, ...args].join(" ")}\` failed: ${stderr.trim() || err.message}`),
+          );
+          return;
+        }
+        resolve(stdout);
+      },
+    );
+  });
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function tail(file: string, lines: number): Promise<string> {
+  try {
+    const all = (await fs.readFile(file, "utf8")).split("\n");
+    if (all.at(-1) === "") all.pop();
+    return all.slice(-lines).join("\n");
+  } catch (err) {
+    return `(could not read ${file}: ${errorMessage(err)})`;
+  }
+}
+
+/** A free TCP port on 127.0.0.1 (listen on port 0, read it, close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen({ host: "127.0.0.1", port: 0, exclusive: true }, () => {
+      const address = server.address();
+      if (address === null || typeof address === "string") {
+        server.close();
+        reject(new Error("could not read the port of a listening socket"));
+        return;
+      }
+      const { port } = address;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+function unixPing(socketPath: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { socketPath, path: "/_ping", headers: { Host: "docker" }, agent: false, timeout: timeoutMs },
+      (res) => {
+        res.resume();
+        res.on("end", () => {
+          resolve(res.statusCode ?? 0);
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`timeout on GET /_ping via ${socketPath}`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  comm: string;
+  state: string;
+  /** NUL-separated argv joined with spaces */
+  cmdline: string;
+  /** field 22 of /proc/PID/stat: tells a live process from a recycled pid */
+  startTime: string;
+}
+
+async function readProc(pid: number): Promise<ProcInfo | undefined> {
+  try {
+    const [stat, cmdline] = await Promise.all([
+      fs.readFile(`/proc/${pid}/stat`, "utf8"),
+      fs.readFile(`/proc/${pid}/cmdline`, "utf8"),
+    ]);
+    const close = stat.lastIndexOf(")");
+    const comm = stat.slice(stat.indexOf("(") + 1, close);
+    const rest = stat.slice(close + 2).split(" ");
+    return {
+      pid,
+      ppid: Number(rest[1] ?? "0"),
+      comm,
+      state: rest[0] ?? "?",
+      cmdline: cmdline.replaceAll("\0", " ").trim(),
+      startTime: rest[19] ?? "",
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+async function listProcesses(): Promise<ProcInfo[]> {
+  const pids = (await fs.readdir("/proc")).filter((e) => /^\d+$/.test(e)).map(Number);
+  const infos = await Promise.all(pids.map((pid) => readProc(pid)));
+  return infos.filter((p): p is ProcInfo => p !== undefined);
+}
+
+async function isAlive(pid: number): Promise<boolean> {
+  const info = await readProc(pid);
+  return info !== undefined && info.state !== "Z" && info.state !== "X";
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+async function waitGone(pids: readonly number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  let alive = [...pids];
+  while (alive.length > 0 && Date.now() < deadline) {
+    const checks = await Promise.all(alive.map(async (pid) => ((await isAlive(pid)) ? pid : -1)));
+    alive = checks.filter((pid) => pid >= 0);
+    if (alive.length > 0) await sleep(50);
+  }
+  return alive;
+}
+
+/** SIGTERM, wait up to graceMs, SIGKILL, wait. Returns the pids that survived SIGKILL. */
+async function terminate(pids: readonly number[], graceMs: number): Promise<number[]> {
+  if (pids.length === 0) return [];
+  let left = [...pids];
+  if (graceMs > 0) {
+    for (const pid of left) signal(pid, "SIGTERM");
+    left = await waitGone(left, graceMs);
+  }
+  for (const pid of left) signal(pid, "SIGKILL");
+  return waitGone(left, 10_000);
+}
+
+function mentionsRoot(info: ProcInfo, root: string): boolean {
+  return info.cmdline.includes(root + "/");
+}
+
+/** Processes a run under `root` may have left (dockerd, containerd, shims) and their children. */
+async function findLeftovers(root: string): Promise<ProcInfo[]> {
+  const procs = await listProcesses();
+  const self = new Set([process.pid, process.ppid]);
+  const selected = new Map<number, ProcInfo>();
+  for (const p of procs) {
+    if (self.has(p.pid)) continue;
+    const sweepable = SWEEP_COMMS.includes(p.comm) || p.comm.startsWith("containerd-shim");
+    if (sweepable && mentionsRoot(p, root)) selected.set(p.pid, p);
+  }
+  const children = new Map<number, ProcInfo[]>();
+  for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  const queue = [...selected.keys()];
+  for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
+    for (const child of children.get(pid) ?? []) {
+      if (self.has(child.pid) || selected.has(child.pid)) continue;
+      selected.set(child.pid, child);
+      queue.push(child.pid);
+    }
+  }
+  return [...selected.values()];
+}
+
+async function killLeftovers(root: string): Promise<void> {
+  const leftovers = await findLeftovers(root);
+  const survivors = await terminate(
+    leftovers.map((p) => p.pid),
+    0,
+  );
+  if (survivors.length > 0) {
+    throw new Error(
+      `processes under ${root} survived SIGKILL: ${survivors.join(", ")} ` +
+        `(\`ps -o pid,stat,args -p ${survivors.join(",")}\`; state D = stuck in the kernel)`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mounts: dockerd leaves its data-root bind-mounted even after a clean SIGTERM.
+
+function unescapeMountPath(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+}
+
+async function mountsUnder(root: string): Promise<string[]> {
+  const text = await fs.readFile("/proc/self/mountinfo", "utf8");
+  const found = new Set<string>();
+  for (const line of text.split("\n")) {
+    const field = line.split(" ")[4];
+    if (field === undefined) continue;
+    const mp = unescapeMountPath(field);
+    if (mp === root || mp.startsWith(root + "/")) found.add(mp);
+  }
+  return [...found].sort((a, b) => b.split("/").length - a.split("/").length);
+}
+
+async function unmountUnder(root: string): Promise<void> {
+  for (let pass = 0; pass < 5; pass++) {
+    const mounts = await mountsUnder(root);
+    if (mounts.length === 0) return;
+    for (const mp of mounts) await run("umount", ["-l", mp], 10_000).catch(() => undefined);
+  }
+  const stuck = await mountsUnder(root);
+  if (stuck.length > 0) {
+    throw new Error(`could not unmount under ${root}: ${stuck.join(", ")}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ownership: one live test process per ROOT
+
+async function claimRoot(l: Layout): Promise<void> {
+  let recorded = "";
+  try {
+    recorded = (await fs.readFile(l.ownerFile, "utf8")).trim();
+  } catch {
+    // no owner yet
+  }
+  const [pidText, start] = recorded.split(" ");
+  const pid = Number(pidText);
+  if (Number.isInteger(pid) && pid > 1 && pid !== process.pid) {
+    const info = await readProc(pid);
+    if (info !== undefined && info.startTime === start) {
+      throw new Error(
+        `${l.root} is in use by another live process (pid ${pid}: ${info.cmdline.slice(0, 200)})`,
+      );
+    }
+  }
+}
+
+async function recordOwner(l: Layout): Promise<void> {
+  const self = await readProc(process.pid);
+  await fs.writeFile(l.ownerFile, `${process.pid} ${self?.startTime ?? ""}\n`);
+}
+
+/** Stop the dockerd of ROOT's pid file (gracefully), then anything else left under ROOT. */
+async function sweep(l: Layout, graceMs: number): Promise<void> {
+  const pids: number[] = [];
+  try {
+    const pid = Number((await fs.readFile(l.pidFile, "utf8")).trim());
+    const info = Number.isInteger(pid) && pid > 1 ? await readProc(pid) : undefined;
+    if (info?.comm === "dockerd" && mentionsRoot(info, l.root)) pids.push(pid);
+  } catch {
+    // no pid file
+  }
+  const survivors = await terminate(pids, graceMs);
+  if (survivors.length > 0) throw new Error(`dockerd ${survivors.join(", ")} survived SIGKILL`);
+  await killLeftovers(l.root);
+  await unmountUnder(l.root);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificates (openssl CLI)
+
+const OPENSSL_CNF = `[req]
+distinguished_name = dn
+prompt = no
+
+[dn]
+CN = dwp-test
+
+[v3_ca]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+
+[server_ext]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = $ENV::DWP_SANS
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[client_ext]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+`;
+
+async function genKey(file: string, type: "rsa" | "ec"): Promise<void> {
+  const algorithm =
+    type === "rsa"
+      ? ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]
+      : ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"];
+  await run(OPENSSL, ["genpkey", ...algorithm, "-out", file]);
+  await fs.chmod(file, 0o400);
+}
+
+function openssl(args: readonly string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      OPENSSL,
+      args,
+      { env: { ...process.env, ...env }, encoding: "utf8", timeout: 60_000 },
+      (err, stdout, stderr) => {
+        if (err) {
+          reject(
+            new Error(`\`openssl ${args.join(" ")}\` failed: ${stderr.trim() || err.message}`),
+          );
+          return;
+        }
+        resolve(stdout);
+      },
+    );
+  });
+}
+
+/**
+ * A CA, a server certificate with `sans`, and (optionally) a client certificate, with Docker's
+ * file names: ca.pem, server-cert.pem, server-key.pem; client: ca.pem, cert.pem, key.pem.
+ */
+async function makeCertificates(
+  l: Layout,
+  variant: ExtraDaemonVariant,
+  keyType: "rsa" | "ec",
+  sans: readonly string[],
+  withClient: boolean,
+): Promise<void> {
+  await fs.mkdir(l.tlsDir, { recursive: true, mode: 0o700 });
+  const cnf = path.join(l.tlsDir, "openssl.cnf");
+  await fs.writeFile(cnf, OPENSSL_CNF);
+  const env = { DWP_SANS: sans.join(",") };
+  const caKey = path.join(l.tlsDir, "ca-key.pem");
+  const ca = path.join(l.tlsDir, "ca.pem");
+  const serverKey = path.join(l.tlsDir, "server-key.pem");
+  const serverCsr = path.join(l.tlsDir, "server.csr");
+  await Promise.all([genKey(caKey, keyType), genKey(serverKey, keyType)]);
+  await openssl(
+    [
+      ...["req", "-new", "-x509", "-config", cnf, "-extensions", "v3_ca", "-key", caKey],
+      ...["-subj", `/CN=dwp-${variant}-ca`, "-days", "7", "-sha256", "-out", ca],
+    ],
+    env,
+  );
+  const sign = async (csr: string, out: string, extensions: string): Promise<void> => {
+    await openssl(
+      [
+        ...["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", caKey, "-CAcreateserial"],
+        ...["-days", "7", "-sha256", "-extfile", cnf, "-extensions", extensions, "-out", out],
+      ],
+      env,
+    );
+    await fs.chmod(out, 0o444);
+  };
+  await openssl(
+    ["req", "-new", "-config", cnf, "-key", serverKey, "-subj", "/CN=localhost", "-out", serverCsr],
+    env,
+  );
+  await sign(serverCsr, path.join(l.tlsDir, "server-cert.pem"), "server_ext");
+  if (!withClient) return;
+  await fs.mkdir(l.clientTlsDir, { recursive: true, mode: 0o700 });
+  const clientKey = path.join(l.clientTlsDir, "key.pem");
+  const clientCsr = path.join(l.clientTlsDir, "client.csr");
+  await genKey(clientKey, keyType);
+  await openssl(
+    [
+      "req",
+      "-new",
+      "-config",
+      cnf,
+      "-key",
+      clientKey,
+      "-subj",
+      "/CN=dwp-client",
+      "-out",
+      clientCsr,
+    ],
+    env,
+  );
+  await sign(clientCsr, path.join(l.clientTlsDir, "cert.pem"), "client_ext");
+  await fs.copyFile(ca, path.join(l.clientTlsDir, "ca.pem"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// dockerd
+
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || k.startsWith("DOCKER_") || k === "NOTIFY_SOCKET") continue;
+    env[k] = v;
+  }
+  const parts = (env.PATH ?? "").split(":").filter((s) => s !== "");
+  for (const p of ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]) {
+    if (!parts.includes(p)) parts.push(p);
+  }
+  env.PATH = parts.join(":");
+  return env;
+}
+
+function variantArgs(
+  variant: ExtraDaemonVariant,
+  l: Layout,
+  port: number,
+): { args: string[]; sans: string[]; keyType: "rsa" | "ec" | undefined } {
+  const tcp = `tcp://127.0.0.1:${port}`;
+  const cert = path.join(l.tlsDir, "server-cert.pem");
+  const key = path.join(l.tlsDir, "server-key.pem");
+  switch (variant) {
+    case "plain":
+      return { args: ["-H", tcp], sans: [], keyType: undefined };
+    case "tls-noverify":
+      return {
+        args: [
+          `--host=${tcp}`,
+          "--tls",
+          "--tlsverify=false",
+          `--tlscert=${cert}`,
+          `--tlskey=${key}`,
+        ],
+        sans: ["DNS:localhost", "DNS:dwp-tls-noverify.test", "IP:127.0.0.1"],
+        keyType: "rsa",
+      };
+    case "tls-verify":
+      return {
+        args: [
+          `-H${tcp}`,
+          "--tlsverify",
+          ...["--tlscacert", path.join(l.tlsDir, "ca.pem"), "--tlscert", cert, "--tlskey", key],
+        ],
+        sans: ["DNS:localhost", "DNS:dwp-tls-verify.test", "IP:127.0.0.1", "IP:::1"],
+        keyType: "ec",
+      };
+    case "tls-only":
+      return {
+        args: [
+          ...["-H", tcp, "--tls", "--tlscacert", path.join(l.tlsDir, "ca.pem")],
+          ...["--tlscert", cert, "--tlskey", key],
+        ],
+        sans: ["DNS:localhost", "IP:127.0.0.1"],
+        keyType: "ec",
+      };
+  }
+}
+
+/** Start one extra dockerd; a previous run's leftovers under its ROOT are cleaned first. */
+export async function startExtraDaemon(variant: ExtraDaemonVariant): Promise<ExtraDaemon> {
+  const l = layout(variant);
+  await fs.mkdir(l.root, { recursive: true, mode: 0o755 });
+  await claimRoot(l);
+  await sweep(l, 5_000);
+  await fs.rm(l.root, { recursive: true, force: true });
+  await fs.mkdir(l.root, { recursive: true, mode: 0o755 });
+  await recordOwner(l);
+  await fs.mkdir(l.dataRoot, { recursive: true, mode: 0o710 });
+  await fs.mkdir(l.execRoot, { recursive: true, mode: 0o700 });
+
+  const port = await freePort();
+  const { args: exposure, sans, keyType } = variantArgs(variant, l, port);
+  if (keyType !== undefined) {
+    await makeCertificates(l, variant, keyType, sans, variant === "tls-verify");
+  }
+  // 20.10 derives the daemon ID from this trust key; the default /etc/docker/key.json would
+  // give every private daemon the same ID.
+  await fs.writeFile(l.configFile, JSON.stringify({ "deprecated-key-path": l.trustKey }) + "\n");
+  const argv = [
+    DOCKERD,
+    "--config-file",
+    l.configFile,
+    "--data-root",
+    l.dataRoot,
+    "--exec-root",
+    l.execRoot,
+    "--pidfile",
+    l.pidFile,
+    "--host",
+    `unix://${l.socketPath}`,
+    ...exposure,
+    "--bridge=none",
+    "--iptables=false",
+    "--ip-masq=false",
+  ];
+
+  const fd = openSync(l.logFile, "a", 0o644);
+  const started = Date.now();
+  let child: ChildProcess;
+  try {
+    child = spawn(DOCKERD, argv.slice(1), { stdio: ["ignore", fd, fd], env: cleanEnv() });
+  } finally {
+    closeSync(fd);
+  }
+  child.unref();
+  let exited: string | undefined;
+  child.once("exit", (code, sig) => {
+    exited = sig !== null ? `killed by ${sig}` : `exit code ${String(code)}`;
+  });
+  child.once("error", (err) => {
+    exited = `could not start: ${err.message}`;
+  });
+
+  let lastError = "no attempt yet";
+  while (Date.now() - started < START_DEADLINE_MS && exited === undefined) {
+    try {
+      const status = await unixPing(l.socketPath, 2_000);
+      if (status === 200 && child.pid !== undefined) {
+        return {
+          variant,
+          root: l.root,
+          pid: child.pid,
+          argv,
+          configFile: l.configFile,
+          socketPath: l.socketPath,
+          tcpPort: port,
+          tcpHost: `tcp://127.0.0.1:${port}`,
+          logFile: l.logFile,
+          serverSans: sans,
+          serverKeyType: keyType,
+          caFile: keyType === undefined ? undefined : path.join(l.tlsDir, "ca.pem"),
+          clientTlsDir: variant === "tls-verify" ? l.clientTlsDir : undefined,
+          startMs: Date.now() - started,
+        };
+      }
+      lastError = `HTTP ${status}`;
+    } catch (err) {
+      lastError = errorMessage(err);
+    }
+    await sleep(50);
+  }
+  const state = exited ?? `still running after ${START_DEADLINE_MS / 1000} s`;
+  await stopExtraDaemon(variant).catch(() => undefined);
+  throw new Error(
+    `extra dockerd "${variant}" did not answer GET /_ping on ${l.socketPath} (${state}; last error: ${lastError}).\n` +
+      `argv: ${argv.join(" ")}\nLast 30 lines of ${l.logFile}:\n${await tail(l.logFile, 30)}`,
+  );
+}
+
+/**
+ * Stop one extra dockerd: SIGTERM, wait, SIGKILL; then kill what is left under ROOT
+ * (containerd, shims) and unmount whatever is still mounted there. Safe to call twice.
+ */
+export async function stopExtraDaemon(variant: ExtraDaemonVariant): Promise<void> {
+  const l = layout(variant);
+  if (!(await exists(l.root))) return;
+  await sweep(l, STOP_GRACE_MS);
+  await Promise.all([l.socketPath, l.pidFile, l.ownerFile].map((f) => fs.rm(f, { force: true })));
+}
+
+/** Start several variants in parallel; if one fails, the others are stopped again. */
+export async function startExtraDaemons(
+  variants: readonly ExtraDaemonVariant[] = EXTRA_DAEMON_VARIANTS,
+): Promise<Map<ExtraDaemonVariant, ExtraDaemon>> {
+  const results = await Promise.allSettled(variants.map((v) => startExtraDaemon(v)));
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed.length > 0) {
+    await stopExtraDaemons(variants);
+    throw new Error(failed.map((f) => errorMessage(f.reason)).join("\n\n"));
+  }
+  const daemons = new Map<ExtraDaemonVariant, ExtraDaemon>();
+  for (const r of results) if (r.status === "fulfilled") daemons.set(r.value.variant, r.value);
+  return daemons;
+}
+
+export async function stopExtraDaemons(
+  variants: readonly ExtraDaemonVariant[] = EXTRA_DAEMON_VARIANTS,
+): Promise<void> {
+  const results = await Promise.allSettled(variants.map((v) => stopExtraDaemon(v)));
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed.length > 0) throw new Error(failed.map((f) => errorMessage(f.reason)).join("\n"));
+}
