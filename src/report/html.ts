@@ -291,7 +291,9 @@ function location(f: Finding): string | undefined {
   const t = f.target;
   if (t.file !== undefined && t.line !== undefined) return `${t.file}:${t.line}:${t.column ?? 1}`;
   if (t.argIndex !== undefined) return `argv[${t.argIndex}]`;
-  if (t.pointer !== undefined) return `JSON ${t.pointer === "" ? "/" : t.pointer}`;
+  // "" is the whole document in RFC 6901; "/" would name a key called ""
+  if (t.pointer !== undefined)
+    return t.pointer === "" ? `the ${t.kind} as a whole` : `JSON ${t.pointer}`;
   return t.file;
 }
 

@@ -46,7 +46,8 @@ function place(f: Finding): string {
   const t = f.target;
   if (t.file !== undefined && t.line !== undefined) return `${t.file}:${t.line}:${t.column ?? 1}`;
   if (t.argIndex !== undefined) return `argv[${t.argIndex}]`;
-  if (t.pointer !== undefined) return t.pointer === "" ? "/" : t.pointer;
+  // "" is the whole document in RFC 6901; "/" would name a key called ""
+  if (t.pointer !== undefined) return t.pointer === "" ? `the ${t.kind} as a whole` : t.pointer;
   return t.file ?? "";
 }
 

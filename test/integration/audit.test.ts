@@ -219,6 +219,15 @@ describe("dockward audit on the real engine", () => {
     }
   });
 
+  it("text output points at the inspect field, or at the container as a whole", async () => {
+    const res = await runCli(["-H", h.unixHost, "audit", "--preset", "restricted"], {
+      NO_COLOR: "1",
+    });
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/DW-PRIV-001 .*\n\s+at \/HostConfig\/Privileged {2}\(CIS 5\.4\)/);
+    expect(res.stdout).toMatch(/DW-USR-001 .*\n\s+at the container as a whole {2}\(CIS 4\.1\)/);
+  });
+
   it("an unreachable engine is exit 3 with the reason", async () => {
     const res = await runCli(["-H", `unix://${h.root}/nothing.sock`, "audit"]);
     expect(res.code).toBe(3);
