@@ -14,6 +14,19 @@ import * as fs from "node:fs/promises";
 import * as http from "node:http";
 import * as net from "node:net";
 import * as path from "node:path";
+import {
+  errorMessage,
+  exists,
+  freePort,
+  killLeftovers as killProcesses,
+  mentionsRoot,
+  type ProcInfo,
+  readProc,
+  sleep,
+  tail,
+  terminate,
+  unmountUnder,
+} from "./processes.js";
 
 export interface EngineHarness {
   /** Short private directory, e.g. /tmp/dwt-0. */
@@ -143,25 +156,6 @@ function layout(root: string): Layout {
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Small utilities
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function errnoCode(err: unknown): string | undefined {
-  if (err instanceof Error && "code" in err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return typeof code === "string" ? code : undefined;
-  }
-  return undefined;
-}
-
 interface RunResult {
   stdout: string;
   stderr: string;
@@ -219,47 +213,6 @@ function runBuffer(file: string, args: readonly string[]): Promise<Buffer> {
         resolve(stdout);
       },
     );
-  });
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.lstat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function tail(file: string, lines: number): Promise<string> {
-  try {
-    const text = await fs.readFile(file, "utf8");
-    const all = text.split("\n");
-    if (all.at(-1) === "") all.pop();
-    return all.slice(-lines).join("\n");
-  } catch (err) {
-    return `(could not read ${file}: ${errorMessage(err)})`;
-  }
-}
-
-/** A free TCP port on 127.0.0.1 (listen on port 0, read it, close). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0, exclusive: true }, () => {
-      const address = server.address();
-      if (address === null || typeof address === "string") {
-        server.close();
-        reject(new Error("could not read the port of a listening socket"));
-        return;
-      }
-      const { port } = address;
-      server.close(() => {
-        resolve(port);
-      });
-    });
   });
 }
 
@@ -340,74 +293,6 @@ function waitForTcp(port: number, timeoutMs: number): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-interface ProcInfo {
-  pid: number;
-  ppid: number;
-  comm: string;
-  state: string;
-  cmdline: string;
-}
-
-async function readProc(pid: number): Promise<ProcInfo | undefined> {
-  try {
-    const [stat, cmdline] = await Promise.all([
-      fs.readFile(`/proc/${pid}/stat`, "utf8"),
-      fs.readFile(`/proc/${pid}/cmdline`, "utf8"),
-    ]);
-    const open = stat.indexOf("(");
-    const close = stat.lastIndexOf(")");
-    if (open < 0 || close < open) return undefined;
-    const comm = stat.slice(open + 1, close);
-    const rest = stat
-      .slice(close + 2)
-      .split(" ")
-      .filter((s) => s !== "");
-    const state = rest[0] ?? "?";
-    const ppid = Number(rest[1] ?? "0");
-    return { pid, ppid, comm, state, cmdline: cmdline.replaceAll("\0", " ").trim() };
-  } catch {
-    return undefined;
-  }
-}
-
-async function listProcesses(): Promise<ProcInfo[]> {
-  const entries = await fs.readdir("/proc");
-  const pids = entries.filter((e) => /^\d+$/.test(e)).map(Number);
-  const infos = await Promise.all(pids.map((pid) => readProc(pid)));
-  return infos.filter((p): p is ProcInfo => p !== undefined);
-}
-
-/** Alive and not a zombie. */
-async function isAlive(pid: number): Promise<boolean> {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if (errnoCode(err) === "ESRCH") return false;
-  }
-  const info = await readProc(pid);
-  return info !== undefined && info.state !== "Z" && info.state !== "X";
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // already gone
-  }
-}
-
-async function waitGone(pids: readonly number[], timeoutMs: number): Promise<number[]> {
-  const deadline = Date.now() + timeoutMs;
-  let alive = [...pids];
-  while (alive.length > 0) {
-    const checks = await Promise.all(alive.map(async (pid) => ((await isAlive(pid)) ? pid : -1)));
-    alive = checks.filter((pid) => pid >= 0);
-    if (alive.length === 0 || Date.now() >= deadline) break;
-    await sleep(50);
-  }
-  return alive;
-}
-
 async function readPidFile(file: string): Promise<number | undefined> {
   try {
     const pid = Number((await fs.readFile(file, "utf8")).trim());
@@ -417,59 +302,10 @@ async function readPidFile(file: string): Promise<number | undefined> {
   }
 }
 
-function mentionsRoot(info: ProcInfo, root: string): boolean {
-  return info.cmdline.includes(root + "/") || info.cmdline.split(" ").includes(root);
-}
-
-function isSweepable(info: ProcInfo): boolean {
-  return SWEEP_COMMS.includes(info.comm) || info.comm.startsWith("containerd-shim");
-}
-
 /**
- * Everything a run under `root` may have left: dockerd, containerd, shims (and the container
- * processes below them), sshd and its sessions, docker dial-stdio, ssh clients.
+ * A containerd 1.6 shim listens on /run/containerd/s/<sha256(address/namespace/id)>, outside
+ * ROOT; a SIGKILLed shim leaves that socket behind.
  */
-async function findLeftovers(root: string): Promise<ProcInfo[]> {
-  const procs = await listProcesses();
-  const self = new Set([process.pid, process.ppid]);
-  const selected = new Map<number, ProcInfo>();
-  for (const p of procs) {
-    if (self.has(p.pid)) continue;
-    if (isSweepable(p) && mentionsRoot(p, root)) selected.set(p.pid, p);
-  }
-  // Descendants of the selected processes (container inits under shims, sshd sessions, ...).
-  const children = new Map<number, ProcInfo[]>();
-  for (const p of procs) {
-    const list = children.get(p.ppid) ?? [];
-    list.push(p);
-    children.set(p.ppid, list);
-  }
-  const queue = [...selected.keys()];
-  while (queue.length > 0) {
-    const pid = queue.pop();
-    if (pid === undefined) break;
-    for (const child of children.get(pid) ?? []) {
-      if (self.has(child.pid) || selected.has(child.pid)) continue;
-      selected.set(child.pid, child);
-      queue.push(child.pid);
-    }
-  }
-  return [...selected.values()];
-}
-
-/** SIGTERM (optionally), wait, SIGKILL, wait. Returns pids that survived even SIGKILL. */
-async function terminate(pids: readonly number[], graceMs: number): Promise<number[]> {
-  if (pids.length === 0) return [];
-  if (graceMs > 0) {
-    for (const pid of pids) signal(pid, "SIGTERM");
-    const left = await waitGone(pids, graceMs);
-    if (left.length === 0) return [];
-    pids = left;
-  }
-  for (const pid of pids) signal(pid, "SIGKILL");
-  return waitGone(pids, 10_000);
-}
-
 /**
  * A containerd 1.6 shim listens on /run/containerd/s/<sha256(address/namespace/id)>, outside
  * ROOT; a SIGKILLed shim leaves that socket behind.
@@ -493,56 +329,10 @@ function shimSocket(info: ProcInfo, root: string): string | undefined {
 }
 
 async function killLeftovers(root: string): Promise<void> {
-  const leftovers = await findLeftovers(root);
-  const survivors = await terminate(
-    leftovers.map((p) => p.pid),
-    0,
-  );
-  if (survivors.length > 0) {
-    throw new Error(
-      `processes under ${root} survived SIGKILL: ${survivors.join(", ")} ` +
-        `(check \`ps -o pid,stat,args -p ${survivors.join(",")}\`; state D means stuck in the kernel)`,
-    );
-  }
-  for (const p of leftovers) {
+  for (const p of await killProcesses(root, SWEEP_COMMS)) {
     const socket = shimSocket(p, root);
     if (socket !== undefined) await fs.rm(socket, { force: true });
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Mounts
-
-function unescapeMountPath(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-}
-
-async function mountsUnder(root: string): Promise<string[]> {
-  const text = await fs.readFile("/proc/self/mountinfo", "utf8");
-  const result: string[] = [];
-  for (const line of text.split("\n")) {
-    const mountPoint = line.split(" ")[4];
-    if (mountPoint === undefined) continue;
-    const mp = unescapeMountPath(mountPoint);
-    if (mp === root || mp.startsWith(root + "/")) result.push(mp);
-  }
-  // Deepest first.
-  return [...new Set(result)].sort((a, b) => b.split("/").length - a.split("/").length);
-}
-
-async function unmountUnder(root: string): Promise<string[]> {
-  for (let pass = 0; pass < 5; pass++) {
-    const mounts = await mountsUnder(root);
-    if (mounts.length === 0) return [];
-    for (const mp of mounts) {
-      try {
-        await run("umount", ["-l", mp], { timeoutMs: 10_000 });
-      } catch {
-        // retried on the next pass; reported if it never goes away
-      }
-    }
-  }
-  return mountsUnder(root);
 }
 
 // ---------------------------------------------------------------------------------------------

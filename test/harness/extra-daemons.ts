@@ -22,8 +22,19 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as http from "node:http";
-import * as net from "node:net";
 import * as path from "node:path";
+import {
+  errorMessage,
+  exists,
+  freePort,
+  killLeftovers as killProcesses,
+  mentionsRoot,
+  readProc,
+  sleep,
+  tail,
+  terminate,
+  unmountUnder as unmountAll,
+} from "./processes.js";
 
 export type ExtraDaemonVariant = "plain" | "tls-noverify" | "tls-verify" | "tls-only";
 
@@ -100,17 +111,6 @@ function layout(variant: ExtraDaemonVariant): Layout {
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Small utilities
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 function run(file: string, args: readonly string[], timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
@@ -127,46 +127,6 @@ function run(file: string, args: readonly string[], timeoutMs = 60_000): Promise
         resolve(stdout);
       },
     );
-  });
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.lstat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function tail(file: string, lines: number): Promise<string> {
-  try {
-    const all = (await fs.readFile(file, "utf8")).split("\n");
-    if (all.at(-1) === "") all.pop();
-    return all.slice(-lines).join("\n");
-  } catch (err) {
-    return `(could not read ${file}: ${errorMessage(err)})`;
-  }
-}
-
-/** A free TCP port on 127.0.0.1 (listen on port 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0, exclusive: true }, () => {
-      const address = server.address();
-      if (address === null || typeof address === "string") {
-        server.close();
-        reject(new Error("could not read the port of a listening socket"));
-        return;
-      }
-      const { port } = address;
-      server.close(() => {
-        resolve(port);
-      });
-    });
   });
 }
 
@@ -189,153 +149,6 @@ function unixPing(socketPath: string, timeoutMs: number): Promise<number> {
 
 // ---------------------------------------------------------------------------------------------
 // Processes
-
-interface ProcInfo {
-  pid: number;
-  ppid: number;
-  comm: string;
-  state: string;
-  /** NUL-separated argv joined with spaces */
-  cmdline: string;
-  /** field 22 of /proc/PID/stat: tells a live process from a recycled pid */
-  startTime: string;
-}
-
-async function readProc(pid: number): Promise<ProcInfo | undefined> {
-  try {
-    const [stat, cmdline] = await Promise.all([
-      fs.readFile(`/proc/${pid}/stat`, "utf8"),
-      fs.readFile(`/proc/${pid}/cmdline`, "utf8"),
-    ]);
-    const close = stat.lastIndexOf(")");
-    const comm = stat.slice(stat.indexOf("(") + 1, close);
-    const rest = stat.slice(close + 2).split(" ");
-    return {
-      pid,
-      ppid: Number(rest[1] ?? "0"),
-      comm,
-      state: rest[0] ?? "?",
-      cmdline: cmdline.replaceAll("\0", " ").trim(),
-      startTime: rest[19] ?? "",
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-async function listProcesses(): Promise<ProcInfo[]> {
-  const pids = (await fs.readdir("/proc")).filter((e) => /^\d+$/.test(e)).map(Number);
-  const infos = await Promise.all(pids.map((pid) => readProc(pid)));
-  return infos.filter((p): p is ProcInfo => p !== undefined);
-}
-
-async function isAlive(pid: number): Promise<boolean> {
-  const info = await readProc(pid);
-  return info !== undefined && info.state !== "Z" && info.state !== "X";
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // already gone
-  }
-}
-
-async function waitGone(pids: readonly number[], timeoutMs: number): Promise<number[]> {
-  const deadline = Date.now() + timeoutMs;
-  let alive = [...pids];
-  while (alive.length > 0 && Date.now() < deadline) {
-    const checks = await Promise.all(alive.map(async (pid) => ((await isAlive(pid)) ? pid : -1)));
-    alive = checks.filter((pid) => pid >= 0);
-    if (alive.length > 0) await sleep(50);
-  }
-  return alive;
-}
-
-/** SIGTERM, wait up to graceMs, SIGKILL, wait. Returns the pids that survived SIGKILL. */
-async function terminate(pids: readonly number[], graceMs: number): Promise<number[]> {
-  if (pids.length === 0) return [];
-  let left = [...pids];
-  if (graceMs > 0) {
-    for (const pid of left) signal(pid, "SIGTERM");
-    left = await waitGone(left, graceMs);
-  }
-  for (const pid of left) signal(pid, "SIGKILL");
-  return waitGone(left, 10_000);
-}
-
-function mentionsRoot(info: ProcInfo, root: string): boolean {
-  return info.cmdline.includes(root + "/");
-}
-
-/** Processes a run under `root` may have left (dockerd, containerd, shims) and their children. */
-async function findLeftovers(root: string): Promise<ProcInfo[]> {
-  const procs = await listProcesses();
-  const self = new Set([process.pid, process.ppid]);
-  const selected = new Map<number, ProcInfo>();
-  for (const p of procs) {
-    if (self.has(p.pid)) continue;
-    const sweepable = SWEEP_COMMS.includes(p.comm) || p.comm.startsWith("containerd-shim");
-    if (sweepable && mentionsRoot(p, root)) selected.set(p.pid, p);
-  }
-  const children = new Map<number, ProcInfo[]>();
-  for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
-  const queue = [...selected.keys()];
-  for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
-    for (const child of children.get(pid) ?? []) {
-      if (self.has(child.pid) || selected.has(child.pid)) continue;
-      selected.set(child.pid, child);
-      queue.push(child.pid);
-    }
-  }
-  return [...selected.values()];
-}
-
-async function killLeftovers(root: string): Promise<void> {
-  const leftovers = await findLeftovers(root);
-  const survivors = await terminate(
-    leftovers.map((p) => p.pid),
-    0,
-  );
-  if (survivors.length > 0) {
-    throw new Error(
-      `processes under ${root} survived SIGKILL: ${survivors.join(", ")} ` +
-        `(\`ps -o pid,stat,args -p ${survivors.join(",")}\`; state D = stuck in the kernel)`,
-    );
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Mounts: dockerd leaves its data-root bind-mounted even after a clean SIGTERM.
-
-function unescapeMountPath(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-}
-
-async function mountsUnder(root: string): Promise<string[]> {
-  const text = await fs.readFile("/proc/self/mountinfo", "utf8");
-  const found = new Set<string>();
-  for (const line of text.split("\n")) {
-    const field = line.split(" ")[4];
-    if (field === undefined) continue;
-    const mp = unescapeMountPath(field);
-    if (mp === root || mp.startsWith(root + "/")) found.add(mp);
-  }
-  return [...found].sort((a, b) => b.split("/").length - a.split("/").length);
-}
-
-async function unmountUnder(root: string): Promise<void> {
-  for (let pass = 0; pass < 5; pass++) {
-    const mounts = await mountsUnder(root);
-    if (mounts.length === 0) return;
-    for (const mp of mounts) await run("umount", ["-l", mp], 10_000).catch(() => undefined);
-  }
-  const stuck = await mountsUnder(root);
-  if (stuck.length > 0) {
-    throw new Error(`could not unmount under ${root}: ${stuck.join(", ")}`);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Ownership: one live test process per ROOT
@@ -691,3 +504,14 @@ export async function stopExtraDaemons(
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed.length > 0) throw new Error(failed.map((f) => errorMessage(f.reason)).join("\n"));
 }
+
+async function killLeftovers(root: string): Promise<void> {
+  await killProcesses(root, SWEEP_COMMS);
+}
+
+async function unmountUnder(root: string): Promise<void> {
+  const stuck = await unmountAll(root);
+  if (stuck.length > 0) throw new Error(`could not unmount under ${root}: ${stuck.join(", ")}`);
+}
+
+export { freePort };
