@@ -99,10 +99,13 @@ export class EngineClient {
     };
   }
 
-  /** Pick min(daemon's version, ours), as the docker CLI does; DOCKER_API_VERSION pins it. */
-  async negotiate(): Promise<string> {
+  /**
+   * Pick min(daemon's version, ours), as the docker CLI does; DOCKER_API_VERSION pins it. Pass a
+   * ping already made to save a round trip.
+   */
+  async negotiate(known?: Ping): Promise<string> {
     if (this.version !== undefined) return this.version;
-    const ping = await this.ping();
+    const ping = known ?? (await this.ping());
     const daemon = ping.apiVersion ?? FALLBACK_API_VERSION;
     this.version = compareVersions(daemon, MAX_API_VERSION) < 0 ? daemon : MAX_API_VERSION;
     return this.version;

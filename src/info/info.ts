@@ -109,7 +109,7 @@ const TRANSPORT_NAMES = {
 export async function collectInfo(client: EngineClient): Promise<InfoReport> {
   const pinned = client.endpoint.apiVersion !== undefined;
   const ping = await client.ping();
-  const negotiated = await client.negotiate();
+  const negotiated = await client.negotiate(ping);
   const [info, version] = await Promise.all([
     client.json("GET", "/info", infoSchema),
     client.json("GET", "/version", versionSchema),
