@@ -4,10 +4,32 @@ import type { ResolvedEndpoint } from "../engine/endpoint.js";
 import { errorMessage, isDockwardError } from "../errors.js";
 import { parseSecurityOptions, summariseSecurity } from "../info/info.js";
 import type { HostFacts } from "../rules/types.js";
+import type { DaemonSpec } from "../spec/daemon.js";
 import type { ContainerSpec } from "../spec/model.js";
+import type { DaemonInfo } from "../spec/adapters/daemon-settings.js";
 import { type ContainerScan, scanContainers } from "./containers.js";
+import { type DaemonCollection, collectDaemons } from "./daemon/collect.js";
 
-const infoSchema = z.looseObject({ SecurityOptions: z.nullish(z.array(z.string())) });
+/** The parts of GET /info that audit uses: host facts for container rules, and daemon settings. */
+const infoSchema = z.looseObject({
+  SecurityOptions: z.nullish(z.array(z.string())),
+  LiveRestoreEnabled: z.optional(z.boolean()),
+  ExperimentalBuild: z.optional(z.boolean()),
+  Debug: z.optional(z.boolean()),
+  Driver: z.optional(z.string()),
+  Plugins: z.nullish(z.looseObject({ Authorization: z.nullish(z.array(z.string())) })),
+  RegistryConfig: z.nullish(
+    z.looseObject({
+      InsecureRegistryCIDRs: z.nullish(z.array(z.string())),
+      IndexConfigs: z.nullish(
+        z.record(
+          z.string(),
+          z.looseObject({ Name: z.optional(z.string()), Secure: z.optional(z.boolean()) }),
+        ),
+      ),
+    }),
+  ),
+});
 
 export interface HostAudit {
   /** the context name, or the host for the default context */
@@ -16,11 +38,15 @@ export interface HostAudit {
   /** undefined when the engine could not be reached */
   scan: ContainerScan | undefined;
   facts: HostFacts | undefined;
+  /** the daemons behind the endpoint; undefined with `daemons: "none"` */
+  daemons: DaemonCollection | undefined;
   error: string | undefined;
 }
 
 export interface FleetOptions {
   timeoutMs: number;
+  /** which daemons to audit besides the containers (default "serving") */
+  daemons?: "serving" | "all" | "none";
   concurrency: number;
   /** hosts audited at once */
   hostConcurrency?: number;
@@ -63,8 +89,18 @@ export async function auditHosts(
         timeoutMs: options.timeoutMs,
         interactive: options.interactive ?? false,
       });
+      const collect = (info: DaemonInfo | undefined): Promise<DaemonCollection | undefined> =>
+        options.daemons === "none"
+          ? Promise.resolve(undefined)
+          : collectDaemons({
+              host: endpoint.host,
+              info,
+              daemons: options.daemons ?? "serving",
+              probeTimeoutMs: Math.min(options.timeoutMs, 5_000),
+            });
       try {
         const info = await client.json("GET", "/info", infoSchema);
+        const daemons = collect(info as DaemonInfo);
         const facts: HostFacts = {
           apparmor: summariseSecurity(parseSecurityOptions(info.SecurityOptions ?? [])).apparmor,
         };
@@ -80,13 +116,22 @@ export async function auditHosts(
             report();
           },
         });
-        results[i] = { name, endpoint: endpoint.host, scan, facts, error: undefined };
+        results[i] = {
+          name,
+          endpoint: endpoint.host,
+          scan,
+          facts,
+          daemons: await daemons,
+          error: undefined,
+        };
       } catch (err) {
         results[i] = {
           name,
           endpoint: endpoint.host,
           scan: undefined,
           facts: undefined,
+          // an engine that does not answer may still be probed and read from /proc
+          daemons: await collect(undefined).catch(() => undefined),
           error: isDockwardError(err)
             ? `${err.message}${err.hint !== undefined ? ` (fix: ${err.hint})` : ""}`
             : errorMessage(err),
@@ -106,4 +151,9 @@ export async function auditHosts(
 /** With several hosts, a container's name carries its host: `prod-1/web`. */
 export function qualify(spec: ContainerSpec, host: string): ContainerSpec {
   return { ...spec, target: { ...spec.target, name: `${host}/${spec.target.name}` } };
+}
+
+/** With several hosts, a daemon's name carries its host too: `prod-1 unix:///var/run/docker.sock`. */
+export function qualifyDaemon(spec: DaemonSpec, host: string): DaemonSpec {
+  return { ...spec, target: { ...spec.target, name: `${host} ${spec.target.name}` } };
 }

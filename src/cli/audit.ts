@@ -1,12 +1,13 @@
 import { Command, Option } from "commander";
-import { auditHosts, type HostAudit, qualify } from "../audit/fleet.js";
+import { auditHosts, type HostAudit, qualify, qualifyDaemon } from "../audit/fleet.js";
 import { ContextStore, configDir } from "../engine/context-store.js";
 import { type ResolvedEndpoint, resolveEndpoint } from "../engine/endpoint.js";
 import { DockwardError } from "../errors.js";
 import { choosePolicy } from "../policy/choose.js";
 import { buildReport } from "../report/report.js";
-import { evaluate } from "../rules/evaluate.js";
+import { evaluate, evaluateDaemons } from "../rules/evaluate.js";
 import { type Finding, PRESETS, type PresetName } from "../rules/types.js";
+import type { DaemonSpec, DaemonSettings } from "../spec/daemon.js";
 import type { Target } from "../spec/model.js";
 import { endpointFlags, type GlobalOptions } from "./engine-options.js";
 import {
@@ -27,6 +28,7 @@ interface AuditOptions {
   showSuppressed?: boolean;
   concurrency: string;
   allContexts?: boolean;
+  daemons: "serving" | "all" | "none";
 }
 
 /** One endpoint, several contexts (`--context a,b,c`), or every stored context. */
@@ -76,6 +78,14 @@ export function auditCommand(): Command {
         "8",
       ),
     )
+    .addOption(
+      new Option(
+        "--daemons <which>",
+        "daemon checks: the daemon behind the endpoint (serving), every dockerd on this machine (all), or none",
+      )
+        .choices(["serving", "all", "none"])
+        .default("serving"),
+    )
     .addOption(formatOption())
     .addOption(outputOption())
     .addOption(failOnOption())
@@ -90,6 +100,13 @@ Every container is audited, including created and stopped ones: a created privil
 container is one \`docker start\` away from running. Each inspect has its own timeout
 (--timeout), so one hung container cannot stall the audit.
 
+The daemon is audited too (rules DW-DMN, DW-TLS, DW-CFG). On this machine dockward finds the
+dockerd process that serves the endpoint and reads its flags, daemon.json, the sockets it
+really listens on (/proc) and its TLS files, and probes every TCP listener as an outsider
+would: an answer without TLS, or over TLS without a client certificate, is critical. Run it
+as root to read another user's /proc entries. A remote endpoint (-H tcp://…, ssh://…) is
+judged from its API and, for TCP, a probe of its port.
+
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage, 3 an engine could not be
 reached or some containers could not be inspected (everything else is still reported).
 
@@ -97,7 +114,9 @@ Examples:
   dockward audit
   dockward --context prod-1,prod-2,build audit --format html -o fleet.html
   dockward audit --all-contexts --fail-on critical
-  dockward -H ssh://admin@build-1 audit --preset baseline`,
+  dockward -H ssh://admin@build-1 audit --preset baseline
+  dockward -H tcp://10.0.0.5:2375 audit --daemons serving   # is that port open to anyone?
+  sudo dockward audit --daemons all                         # every dockerd on this machine`,
     )
     .action(async (opts: AuditOptions, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
@@ -118,6 +137,7 @@ Examples:
       const hosts: HostAudit[] = await auditHosts(endpoints, {
         timeoutMs: Number(global.timeout ?? "30") * 1000,
         concurrency,
+        daemons: opts.daemons,
         interactive: process.stdin.isTTY,
         ...(progress
           ? {
@@ -131,8 +151,10 @@ Examples:
       });
       if (progress) process.stderr.write("\n");
       const only = hosts[0];
-      if (!fleet && only?.error !== undefined) {
-        // one engine and it cannot be reached: that is the whole answer
+      const judgedFromOutside =
+        only?.daemons?.specs.some((d) => d.seen.process || d.tcp.length > 0) === true;
+      if (!fleet && only?.error !== undefined && !judgedFromOutside) {
+        // one engine, it cannot be reached, and nothing else could be learned: that is the answer
         throw new DockwardError("ENGINE_UNREACHABLE", only.error.replace(/ \(fix: .*\)$/, ""), {
           hint: /\(fix: (.*)\)$/.exec(only.error)?.[1] ?? "check the endpoint with `dockward info`",
         });
@@ -141,7 +163,29 @@ Examples:
       const targets: Target[] = [];
       const expired = new Set<(typeof policy.exceptions)[number]>();
       const warnings: string[] = [];
+      const now = new Date();
       for (const h of hosts) {
+        const where = fleet ? `${h.name}: ` : "";
+        if (h.daemons !== undefined) {
+          const daemons = fleet
+            ? h.daemons.specs.map((d) => qualifyDaemon(d, h.name))
+            : h.daemons.specs;
+          const evaluation = evaluateDaemons(daemons, policy, { now });
+          findings.push(...evaluation.findings);
+          targets.push(...daemons.map((d) => d.target));
+          for (const e of evaluation.expiredExceptions) expired.add(e);
+          warnings.push(...h.daemons.warnings.map((w) => `${where}${w}`));
+          for (const d of daemons) {
+            warnings.push(
+              ...d.problems.map((p) => `${where}daemon ${d.target.name}: ${p.message}`),
+            );
+            const unknown = uncheckedSettings(d);
+            if (unknown.length > 0 && d.seen.api)
+              warnings.push(
+                `${where}daemon ${d.target.name}: not visible from here, so not checked: ${unknown.join(", ")}`,
+              );
+          }
+        }
         if (h.scan === undefined) {
           warnings.push(
             `engine ${h.name} (${h.endpoint}) could not be audited: ${h.error ?? "unknown error"}`,
@@ -149,11 +193,10 @@ Examples:
           continue;
         }
         const specs = fleet ? h.scan.specs.map((s) => qualify(s, h.name)) : h.scan.specs;
-        const evaluation = evaluate(specs, policy, { host: h.facts });
+        const evaluation = evaluate(specs, policy, { host: h.facts, now });
         findings.push(...evaluation.findings);
         targets.push(...specs.map((s) => s.target));
         for (const e of evaluation.expiredExceptions) expired.add(e);
-        const where = fleet ? `${h.name}: ` : "";
         warnings.push(
           ...h.scan.errors.map(
             (e) => `${where}container ${e.container} could not be inspected: ${e.message}`,
@@ -199,4 +242,33 @@ Examples:
       );
       process.exitCode = report.summary.failed ? 1 : incomplete ? 3 : 0;
     });
+}
+
+/** The daemon.json keys of settings the audit could not learn (a daemon seen from outside). */
+const SETTING_NAMES: Record<keyof DaemonSettings, string> = {
+  icc: "icc",
+  iptables: "iptables",
+  userlandProxy: "userland-proxy",
+  liveRestore: "live-restore",
+  experimental: "experimental",
+  noNewPrivileges: "no-new-privileges",
+  debug: "debug",
+  logLevel: "log-level",
+  usernsRemap: "userns-remap",
+  rootless: "rootless",
+  seccompProfile: "seccomp-profile",
+  seccompAvailable: "seccomp support",
+  authorizationPlugins: "authorization-plugins",
+  insecureRegistries: "insecure-registries",
+  defaultUlimits: "default-ulimits",
+  cgroupParent: "cgroup-parent",
+  storageDriver: "storage-driver",
+};
+
+function uncheckedSettings(d: DaemonSpec): string[] {
+  const names = Object.entries(SETTING_NAMES)
+    .filter(([key]) => d.settings[key as keyof DaemonSettings] === undefined)
+    .map(([, name]) => name);
+  if (!d.seen.process) names.push("socket and file permissions", "TLS files");
+  return names;
 }

@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { containerRules } from "../rules/registry.js";
+import { allRules } from "../rules/registry.js";
 import { PRESETS } from "../rules/types.js";
 
 export function rulesCommand(): Command {
@@ -14,8 +14,8 @@ export function rulesCommand(): Command {
       "\nEach rule's page is docs/rules/<id>.md.\n\nExamples:\n  dockward rules\n  dockward rules --preset baseline --format json",
     )
     .action((opts: { preset?: string; format: "text" | "json" }) => {
-      const rules = containerRules
-        .map((r) => r.meta)
+      const rules = allRules
+        .map((r) => ({ ...r.meta, kind: r.kind }))
         .filter(
           (m) =>
             opts.preset === undefined || (m.presets as readonly string[]).includes(opts.preset),
@@ -26,10 +26,10 @@ export function rulesCommand(): Command {
       }
       const lines = rules.map(
         (m) =>
-          `${m.id.padEnd(12)} ${m.name.padEnd(24)} ${m.severity.padEnd(8)} CIS ${(m.cis.join(",") || "-").padEnd(6)} ${m.presets.join(",").padEnd(25)} ${m.title}`,
+          `${m.id.padEnd(12)} ${m.name.padEnd(28)} ${m.kind.padEnd(9)} ${m.severity.padEnd(8)} CIS ${(m.cis.join(",") || "-").padEnd(9)} ${m.presets.join(",").padEnd(25)} ${m.title}`,
       );
       process.stdout.write(
-        `${["ID           NAME                     SEVERITY CIS        PRESETS                   TITLE", ...lines].join("\n")}\n`,
+        `${[`${"ID".padEnd(12)} ${"NAME".padEnd(28)} ${"APPLIES".padEnd(9)} ${"SEVERITY".padEnd(8)} ${"CIS".padEnd(13)} ${"PRESETS".padEnd(25)} TITLE`, ...lines].join("\n")}\n`,
       );
     });
 }

@@ -3,7 +3,7 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
 import { DockwardError, errorMessage, systemErrorCode } from "../errors.js";
-import { containerRules, findRule } from "../rules/registry.js";
+import { allRules, findRule } from "../rules/registry.js";
 import { PRESETS, type PresetName, SEVERITIES, type Severity } from "../rules/types.js";
 
 // zod/mini ships no messages of its own ("Invalid input" for everything); the English locale
@@ -52,10 +52,12 @@ const exceptionSchema = z.strictObject({
       container: z.optional(z.string()),
       label: z.optional(z.string()),
       file: z.optional(z.string()),
+      /** a daemon, by the name audit gives it: its API socket or endpoint (unix:///var/run/docker.sock) */
+      daemon: z.optional(z.string()),
     })
     .check(
       z.refine((m) => Object.values(m).some((v) => v !== undefined), {
-        error: "match needs at least one of image, service, container, label, file",
+        error: "match needs at least one of image, service, container, label, file, daemon",
       }),
     ),
   reason: z.string().check(z.trim(), z.minLength(1, "an exception needs a reason")),
@@ -77,7 +79,14 @@ export interface RuleConfig {
 
 export interface PolicyException {
   rules: "*" | string[];
-  match: { image?: string; service?: string; container?: string; label?: string; file?: string };
+  match: {
+    image?: string;
+    service?: string;
+    container?: string;
+    label?: string;
+    file?: string;
+    daemon?: string;
+  };
   reason: string;
   expires: Date | undefined;
   /** where it is written, for messages */
@@ -106,7 +115,7 @@ function buildPolicy(
 ): Policy {
   const where = (path: (string | number)[]): string => (locate ? locate(path) : source);
   const rules = new Map<string, RuleConfig>();
-  for (const rule of containerRules) {
+  for (const rule of allRules) {
     rules.set(rule.meta.id, {
       enabled: (rule.meta.presets as readonly string[]).includes(data.preset),
       severity: undefined,

@@ -1,6 +1,6 @@
-import { containerRules } from "../rules/registry.js";
+import { allRules } from "../rules/registry.js";
 import { SEVERITIES, type Finding, type Severity } from "../rules/types.js";
-import type { Report } from "./report.js";
+import { placeOf, type Report } from "./report.js";
 
 /**
  * One self-contained HTML page: inline CSS, no script, no external resource of any kind (a
@@ -123,7 +123,7 @@ export const SCORE_WEIGHTS: Record<Severity, number> = {
 };
 
 /** Report order of the rules (the registry's), for sorting findings of one severity and theme. */
-const RULE_ORDER = new Map<string, number>(containerRules.map((r, i) => [r.meta.id, i]));
+const RULE_ORDER = new Map<string, number>(allRules.map((r, i) => [r.meta.id, i]));
 
 type Counts = Record<Severity, number>;
 
@@ -289,12 +289,16 @@ function badge(s: Severity): SafeHtml {
 
 function location(f: Finding): string | undefined {
   const t = f.target;
-  if (t.file !== undefined && t.line !== undefined) return `${t.file}:${t.line}:${t.column ?? 1}`;
-  if (t.argIndex !== undefined) return `argv[${t.argIndex}]`;
-  // "" is the whole document in RFC 6901; "/" would name a key called ""
-  if (t.pointer !== undefined)
-    return t.pointer === "" ? `the ${t.kind} as a whole` : `JSON ${t.pointer}`;
-  return t.file;
+  if (
+    t.kind !== "daemon" &&
+    t.line === undefined &&
+    t.argIndex === undefined &&
+    t.pointer !== undefined &&
+    t.pointer !== ""
+  )
+    return `JSON ${t.pointer}`;
+  const where = placeOf(f);
+  return where === "" ? undefined : where;
 }
 
 function scoreCell(counts: Counts, unreachable = false): SafeHtml {
@@ -333,6 +337,8 @@ function prose(text: string): SafeHtml {
 /** The fix as the target is written: compose for compose, docker run for the rest; both if unknown. */
 function remediation(f: Finding): SafeHtml {
   const kind = f.target.kind;
+  if ("daemon" in f.remediation)
+    return h`<p class="fix"><span class="fix-kind">Fix (daemon)</span> ${prose(f.remediation.daemon)}</p>`;
   const run = h`<p class="fix"><span class="fix-kind">Fix (docker run)</span> ${prose(f.remediation.run)}</p>`;
   const compose = h`<p class="fix"><span class="fix-kind">Fix (compose)</span> ${prose(f.remediation.compose)}</p>`;
   if (kind === "compose") return compose;

@@ -70,3 +70,25 @@ export function buildReport(input: {
     ...(input.hosts !== undefined ? { hosts: input.hosts.map((h) => ({ ...h })) } : {}),
   };
 }
+
+/**
+ * Where a finding points, for a person: `file:line:col`, an argv index, a JSON pointer, or the
+ * target as a whole. Daemon findings name the file too (daemon.json, dockerd's command line,
+ * `GET /info`), since one daemon spans several.
+ */
+export function placeOf(f: Finding): string {
+  const t = f.target;
+  if (t.file !== undefined && t.line !== undefined) return `${t.file}:${t.line}:${t.column ?? 1}`;
+  if (t.kind === "daemon") {
+    if (t.argIndex !== undefined)
+      return `dockerd argv[${t.argIndex}]${t.file !== undefined ? ` (${t.file})` : ""}`;
+    if (t.file !== undefined && t.pointer !== undefined && t.pointer !== "")
+      return `${t.file} ${t.pointer}`;
+    if (t.file !== undefined && t.pointer === "") return `${t.file} (where the setting goes)`;
+    return t.file ?? "the daemon as a whole";
+  }
+  if (t.argIndex !== undefined) return `argv[${t.argIndex}]`;
+  // "" is the whole document in RFC 6901; "/" would name a key called ""
+  if (t.pointer !== undefined) return t.pointer === "" ? `the ${t.kind} as a whole` : t.pointer;
+  return t.file ?? "";
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { relative, isAbsolute } from "node:path";
-import { containerRules } from "../rules/registry.js";
+import { allRules } from "../rules/registry.js";
 import type { Severity } from "../rules/types.js";
 import type { Report } from "./report.js";
 
@@ -45,14 +45,14 @@ function uriFor(file: string, baseDir: string): string {
 
 export function formatSarif(report: Report, options: { baseDir?: string } = {}): string {
   const baseDir = options.baseDir ?? process.cwd();
-  const rules = containerRules.map((r) => {
+  const rules = allRules.map((r) => {
     const help = docsText(r.meta.id);
     return {
       id: r.meta.id,
       name: r.meta.name,
       shortDescription: { text: r.meta.title },
       fullDescription: {
-        text: `${r.meta.title}. Fix: ${r.meta.remediation.run} (compose: ${r.meta.remediation.compose})`,
+        text: `${r.meta.title}. Fix: ${"daemon" in r.meta.remediation ? r.meta.remediation.daemon : `${r.meta.remediation.run} (compose: ${r.meta.remediation.compose})`}`,
       },
       ...(help !== undefined ? { help: { text: help, markdown: help } } : {}),
       defaultConfiguration: { level: LEVEL[r.meta.severity] },

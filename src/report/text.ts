@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Finding, Severity } from "../rules/types.js";
-import { severityRank } from "../rules/types.js";
-import type { Report } from "./report.js";
+import { fixText, severityRank } from "../rules/types.js";
+import { placeOf, type Report } from "./report.js";
 
 export interface TextOptions {
   color: boolean;
@@ -42,15 +42,6 @@ function defaultReadLines(file: string): string[] | undefined {
   }
 }
 
-function place(f: Finding): string {
-  const t = f.target;
-  if (t.file !== undefined && t.line !== undefined) return `${t.file}:${t.line}:${t.column ?? 1}`;
-  if (t.argIndex !== undefined) return `argv[${t.argIndex}]`;
-  // "" is the whole document in RFC 6901; "/" would name a key called ""
-  if (t.pointer !== undefined) return t.pointer === "" ? `the ${t.kind} as a whole` : t.pointer;
-  return t.file ?? "";
-}
-
 /** Human output: findings grouped by target, worst first, with the source line and a caret. */
 export function formatText(report: Report, options: TextOptions): string {
   const c = options.color;
@@ -64,7 +55,7 @@ export function formatText(report: Report, options: TextOptions): string {
   const shown = report.findings.filter((f) => options.showSuppressed || f.suppressed === undefined);
   const groups = new Map<string, Finding[]>();
   for (const f of shown) {
-    const key = `${f.target.kind} ${f.target.name}${f.target.file !== undefined ? ` (${f.target.file})` : ""}`;
+    const key = `${f.target.kind} ${f.target.name}${f.target.file !== undefined && f.target.kind !== "daemon" ? ` (${f.target.file})` : ""}`;
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
   for (const [key, findings] of groups) {
@@ -80,7 +71,7 @@ export function formatText(report: Report, options: TextOptions): string {
       const suppressed =
         f.suppressed !== undefined ? paint(c, "dim", ` [suppressed: ${f.suppressed.reason}]`) : "";
       out.push(`  ${sev} ${id} ${f.message}${suppressed}`);
-      const where = place(f);
+      const where = placeOf(f);
       if (where !== "")
         out.push(
           paint(
@@ -99,13 +90,7 @@ export function formatText(report: Report, options: TextOptions): string {
           );
         }
       }
-      out.push(
-        paint(
-          c,
-          "green",
-          `           fix: ${f.target.kind === "compose" ? f.remediation.compose : f.remediation.run}`,
-        ),
-      );
+      out.push(paint(c, "green", `           fix: ${fixText(f.remediation, f.target.kind)}`));
     }
     out.push("");
   }

@@ -1,6 +1,16 @@
 import * as z from "zod/mini";
+import type { DaemonSpec } from "../spec/daemon.js";
 import type { ContainerSpec } from "../spec/model.js";
-import type { Rule, RuleContext, RuleHit, RuleMeta } from "./types.js";
+import type {
+  ContainerRemediation,
+  DaemonRemediation,
+  DaemonRule,
+  DaemonRuleContext,
+  Rule,
+  RuleContext,
+  RuleHit,
+  RuleMeta,
+} from "./types.js";
 
 /** Where a rule's docs page lives, derived from its id so they can never drift apart. */
 export function docsPath(id: string): string {
@@ -14,14 +24,34 @@ const NAME = /^[a-z][a-z0-9-]+$/;
  * Build a rule with its metadata shape fixed and its docs page derived from the id. Options are
  * a zod schema whose defaults make `{}` valid, so a rule can always run without a policy.
  */
+function checkMeta(meta: RuleMeta): void {
+  if (!ID.test(meta.id)) throw new Error(`rule id ${meta.id} does not match DW-AREA-NNN`);
+  if (!NAME.test(meta.name)) throw new Error(`rule name ${meta.name} is not kebab-case`);
+}
+
 export function defineRule<S extends z.ZodMiniType>(def: {
-  meta: RuleMeta;
+  meta: RuleMeta<ContainerRemediation>;
   options: S;
   check: (spec: ContainerSpec, options: z.output<S>, context: RuleContext) => RuleHit[];
 }): Rule<z.output<S>> {
-  if (!ID.test(def.meta.id)) throw new Error(`rule id ${def.meta.id} does not match DW-AREA-NNN`);
-  if (!NAME.test(def.meta.name)) throw new Error(`rule name ${def.meta.name} is not kebab-case`);
+  checkMeta(def.meta);
   return {
+    kind: "container",
+    meta: { ...def.meta, docs: docsPath(def.meta.id) },
+    options: def.options as z.ZodMiniType<z.output<S>>,
+    check: def.check,
+  };
+}
+
+/** A daemon rule: the same metadata, judged over a DaemonSpec. */
+export function defineDaemonRule<S extends z.ZodMiniType>(def: {
+  meta: RuleMeta<DaemonRemediation>;
+  options: S;
+  check: (spec: DaemonSpec, options: z.output<S>, context: DaemonRuleContext) => RuleHit[];
+}): DaemonRule<z.output<S>> {
+  checkMeta(def.meta);
+  return {
+    kind: "daemon",
     meta: { ...def.meta, docs: docsPath(def.meta.id) },
     options: def.options as z.ZodMiniType<z.output<S>>,
     check: def.check,

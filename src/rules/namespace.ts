@@ -1,6 +1,6 @@
 import type { NamespaceKind } from "../spec/model.js";
 import { defineRule, noOptions } from "./define.js";
-import type { Rule, RuleMeta } from "./types.js";
+import type { ContainerRemediation, Rule, RuleMeta } from "./types.js";
 import { isHostNamespace } from "./util.js";
 
 const LABEL: Record<NamespaceKind, string> = {
@@ -15,7 +15,7 @@ const LABEL: Record<NamespaceKind, string> = {
 /** The shape shared by the host-namespace rules: one rule per namespace, each with its own id and CIS control. */
 export function hostNamespaceRule(
   kind: NamespaceKind,
-  meta: RuleMeta,
+  meta: RuleMeta<ContainerRemediation>,
   why: string,
 ): Rule<Record<string, never>> {
   return defineRule({

@@ -29,7 +29,8 @@ import { sensitiveMount } from "./container/sensitive-mount.js";
 import { systemPaths } from "./container/system-paths.js";
 import { unsafeSysctl } from "./container/unsafe-sysctl.js";
 import { volumesFrom } from "./container/volumes-from.js";
-import type { Rule } from "./types.js";
+import { daemonRules } from "./daemon/index.js";
+import type { AnyRule, Rule } from "./types.js";
 
 /**
  * Every container rule, in report order. Adding a rule means adding it here, writing
@@ -71,13 +72,18 @@ export const containerRules = [
 
 export type ContainerRule = (typeof containerRules)[number];
 
-const byKey = new Map<string, Rule>();
-for (const rule of containerRules) {
+export { daemonRules };
+
+/** Every rule: containers first, then daemons, in report order. */
+export const allRules: readonly AnyRule[] = [...containerRules, ...daemonRules];
+
+const byKey = new Map<string, AnyRule>();
+for (const rule of allRules) {
   byKey.set(rule.meta.id, rule);
   byKey.set(rule.meta.name, rule);
 }
 
 /** Look a rule up by id (DW-PRIV-001) or name (no-privileged). */
-export function findRule(key: string): Rule | undefined {
+export function findRule(key: string): AnyRule | undefined {
   return byKey.get(key) ?? byKey.get(key.toUpperCase());
 }

@@ -1,4 +1,5 @@
 import type { ZodMiniType } from "zod/mini";
+import type { DaemonSpec } from "../spec/daemon.js";
 import type { ContainerSpec, Origin, TargetKind } from "../spec/model.js";
 
 export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
@@ -15,14 +16,27 @@ export type PssLevel = "baseline" | "restricted" | "none";
 export const PRESETS = ["baseline", "restricted", "cis"] as const;
 export type PresetName = (typeof PRESETS)[number];
 
-export interface Remediation {
+export interface ContainerRemediation {
   /** as a `docker run` flag, e.g. `--cap-drop ALL` */
   run: string;
   /** as a compose key, e.g. `cap_drop: [ALL]` */
   compose: string;
 }
 
-export interface RuleMeta {
+export interface DaemonRemediation {
+  /** the daemon.json key or dockerd flag, or the command, that fixes it */
+  daemon: string;
+}
+
+export type Remediation = ContainerRemediation | DaemonRemediation;
+
+/** The fix for a finding, as its target is written. */
+export function fixText(remediation: Remediation, kind: string): string {
+  if ("daemon" in remediation) return remediation.daemon;
+  return kind === "compose" ? remediation.compose : remediation.run;
+}
+
+export interface RuleMeta<R extends Remediation = Remediation> {
   /** stable forever once released: DW-<AREA>-<NNN> */
   id: string;
   /** readable alias, usable wherever an id is */
@@ -34,7 +48,7 @@ export interface RuleMeta {
   pss: PssLevel;
   /** presets that enable the rule */
   presets: readonly PresetName[];
-  remediation: Remediation;
+  remediation: R;
 }
 
 /**
@@ -58,11 +72,27 @@ export interface RuleHit {
 }
 
 export interface Rule<O = unknown> {
-  meta: RuleMeta & { docs: string };
+  kind: "container";
+  meta: RuleMeta<ContainerRemediation> & { docs: string };
   /** schema for the rule's options in a policy file (defaults applied by the schema) */
   options: ZodMiniType<O>;
   check(spec: ContainerSpec, options: O, context: RuleContext): RuleHit[];
 }
+
+/** A rule about a daemon: its exposure, its TLS material, its files, its configuration. */
+export interface DaemonRule<O = unknown> {
+  kind: "daemon";
+  meta: RuleMeta<DaemonRemediation> & { docs: string };
+  options: ZodMiniType<O>;
+  check(spec: DaemonSpec, options: O, context: DaemonRuleContext): RuleHit[];
+}
+
+export interface DaemonRuleContext {
+  /** when the audit runs: certificate expiry is judged against it */
+  now: Date;
+}
+
+export type AnyRule = Rule | DaemonRule;
 
 /** A finding: the JSON contract other tools rely on (see README, "JSON output"). */
 export interface Finding {
@@ -73,7 +103,7 @@ export interface Finding {
   cis: string[];
   pss: PssLevel;
   target: {
-    kind: TargetKind | "daemon";
+    kind: TargetKind;
     name: string;
     image?: string;
     file?: string;

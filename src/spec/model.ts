@@ -15,7 +15,7 @@
  * - host paths are absolute and normalised (no `..`, no trailing slash).
  */
 
-export type TargetKind = "compose" | "run" | "container" | "request";
+export type TargetKind = "compose" | "run" | "container" | "request" | "daemon";
 
 /** Where a value came from. Compose: file/line/column (1-based); run: argIndex; JSON: pointer. */
 export interface Origin {

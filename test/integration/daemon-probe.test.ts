@@ -2,7 +2,10 @@ import { readFileSync } from "node:fs";
 import * as https from "node:https";
 import * as net from "node:net";
 import { join } from "node:path";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collectDaemons } from "../../src/audit/daemon/collect.js";
 import { listeners } from "../../src/audit/daemon/listeners.js";
 import { probe } from "../../src/audit/daemon/probe.js";
 import { type DockerdProcess, findDockerdProcesses } from "../../src/audit/daemon/process.js";
@@ -14,6 +17,9 @@ import {
   startExtraDaemons,
   stopExtraDaemons,
 } from "../harness/extra-daemons.js";
+import { runCli } from "../harness/cli.js";
+import { defaultPolicy } from "../../src/policy/policy.js";
+import { evaluateDaemons } from "../../src/rules/evaluate.js";
 
 /**
  * The daemon-exposure collectors against three real dockerds: one listening on TCP in clear,
@@ -281,5 +287,174 @@ describe("probe", () => {
         }),
       );
     }
+  });
+});
+
+interface AuditJson {
+  findings: {
+    ruleId: string;
+    severity: string;
+    cis: string[];
+    target: { kind: string; name: string; file?: string; argIndex?: number; pointer?: string };
+    message: string;
+  }[];
+  targets: { kind: string; name: string }[];
+  warnings: string[];
+}
+
+async function auditDaemon(
+  global: string[],
+  auditArgs: string[] = [],
+): Promise<{ code: number; json: AuditJson; stderr: string }> {
+  const res = await runCli([
+    ...global,
+    "audit",
+    "--format",
+    "json",
+    "--preset",
+    "baseline",
+    ...auditArgs,
+  ]);
+  let json: AuditJson;
+  try {
+    json = JSON.parse(res.stdout) as AuditJson;
+  } catch {
+    throw new Error(`audit printed no JSON (exit ${res.code}): ${res.stderr}`);
+  }
+  return { code: res.code, json, stderr: res.stderr };
+}
+
+const exposureRules = (j: AuditJson) =>
+  j.findings.filter((f) => f.ruleId === "DW-DMN-001" || f.ruleId === "DW-DMN-002");
+
+describe("dockward audit judges the daemon behind the endpoint", () => {
+  it("plain TCP: critical DW-DMN-001 (CIS 2.7), pointing at the -H flag on dockerd's command line", async () => {
+    const d = daemon("plain");
+    const { code, json } = await auditDaemon(["-H", `unix://${d.socketPath}`]);
+    expect(code).toBe(1);
+    const hits = exposureRules(json);
+    expect(hits).toHaveLength(1);
+    expect(hits[0]).toMatchObject({
+      ruleId: "DW-DMN-001",
+      severity: "critical",
+      cis: ["2.7"],
+      target: { kind: "daemon", name: `unix://${d.socketPath}`, file: `/proc/${d.pid}/cmdline` },
+    });
+    expect(hits[0]?.message).toContain(`tcp://127.0.0.1:${d.tcpPort}`);
+    // the argv index is the -H flag that asked for the TCP listener
+    const at = hits[0]?.target.argIndex ?? -1;
+    expect(d.argv[at]).toMatch(/^(-H|--host)/);
+    expect(d.argv.slice(at, at + 2).join(" ")).toContain(String(d.tcpPort));
+  });
+
+  it("TLS without client verification: critical DW-DMN-002", async () => {
+    const d = daemon("tls-noverify");
+    const { code, json } = await auditDaemon(["-H", `unix://${d.socketPath}`]);
+    expect(code).toBe(1);
+    const hits = exposureRules(json);
+    expect(hits.map((f) => [f.ruleId, f.severity])).toEqual([["DW-DMN-002", "critical"]]);
+    expect(hits[0]?.message).toMatch(/TLS handshake with no client certificate/);
+  });
+
+  it.each(["tls-verify", "tls-only"] as const)(
+    "%s: client certificates required, so no exposure finding and no failure",
+    async (variant) => {
+      const d = daemon(variant);
+      const { code, json } = await auditDaemon(["-H", `unix://${d.socketPath}`]);
+      expect(exposureRules(json)).toEqual([]);
+      expect(json.findings.filter((f) => ["critical", "high"].includes(f.severity))).toEqual([]);
+      expect(code).toBe(0);
+      // the TLS material was read: its files are judged (the harness makes 0644 certificates)
+      expect(json.findings.some((f) => f.ruleId === "DW-TLS-004")).toBe(true);
+    },
+  );
+
+  it("the same verdicts when the audit reaches each daemon over its TCP port", async () => {
+    const plain = daemon("plain");
+    const r1 = await auditDaemon(["-H", plain.tcpHost]);
+    expect(exposureRules(r1.json).map((f) => f.ruleId)).toEqual(["DW-DMN-001"]);
+    const noverify = daemon("tls-noverify");
+    // TLS without a CA: what a client of a daemon that checks nobody would do
+    const r2 = await auditDaemon(["-H", noverify.tcpHost, "--tls"]);
+    expect(exposureRules(r2.json).map((f) => f.ruleId)).toEqual(["DW-DMN-002"]);
+    const verify = daemon("tls-verify");
+    const r3 = await runCli(
+      ["-H", verify.tcpHost, "--tlsverify", "audit", "--format", "json", "--preset", "baseline"],
+      {
+        DOCKER_CERT_PATH: verify.clientTlsDir ?? "",
+      },
+    );
+    expect(exposureRules(JSON.parse(r3.stdout) as AuditJson)).toEqual([]);
+  });
+
+  it("a TLS port reached without TLS: the engine error is reported and the daemon is still judged", async () => {
+    const d = daemon("tls-noverify");
+    const { code, json } = await auditDaemon(["-H", d.tcpHost]);
+    expect(code).toBe(1);
+    expect(exposureRules(json).map((f) => f.ruleId)).toEqual(["DW-DMN-002"]);
+    expect(json.warnings.join("\n")).toMatch(/could not be audited: .*speaks TLS/);
+  });
+
+  it("--daemons all audits every dockerd on the machine; the default names the others", async () => {
+    const all = await auditDaemon(
+      ["-H", `unix://${daemon("tls-verify").socketPath}`],
+      ["--daemons", "all"],
+    );
+    const names = all.json.targets.filter((t) => t.kind === "daemon").map((t) => t.name);
+    for (const v of ALL) expect(names).toContain(`unix://${daemon(v).socketPath}`);
+    // the plain daemon's open port is found from another daemon's audit
+    expect(
+      exposureRules(all.json).some((f) => f.target.name === `unix://${daemon("plain").socketPath}`),
+    ).toBe(true);
+    expect(all.code).toBe(1);
+    const one = await auditDaemon(["-H", `unix://${daemon("tls-verify").socketPath}`]);
+    expect(one.json.warnings.join("\n")).toMatch(
+      new RegExp(
+        `pid ${daemon("plain").pid} on .*tcp://127\\.0\\.0\\.1:${daemon("plain").tcpPort}.*--daemons all`,
+      ),
+    );
+  });
+
+  it("--daemons none leaves the daemon out", async () => {
+    const { json } = await auditDaemon(
+      ["-H", `unix://${daemon("plain").socketPath}`],
+      ["--daemons", "none"],
+    );
+    expect(json.targets.filter((t) => t.kind === "daemon")).toEqual([]);
+  });
+});
+
+describe("a daemon seen only from outside", () => {
+  let emptyProc = "";
+  beforeAll(async () => {
+    emptyProc = await mkdtemp(join(tmpdir(), "dw-noproc-"));
+  });
+  afterAll(async () => {
+    await rm(emptyProc, { recursive: true, force: true });
+  });
+
+  it("is judged by probing its port: open → DW-DMN-001, mTLS → nothing", async () => {
+    const plain = await collectDaemons({
+      host: daemon("plain").tcpHost,
+      info: undefined,
+      daemons: "serving",
+      probeTimeoutMs: 5_000,
+      procRoot: emptyProc,
+    });
+    expect(plain.specs).toHaveLength(1);
+    expect(plain.specs[0]?.seen).toEqual({ process: false, api: false });
+    expect(plain.warnings.join("\n")).toMatch(/no dockerd process visible here serves/);
+    const verdict = evaluateDaemons(plain.specs, defaultPolicy("baseline"));
+    expect(verdict.findings.map((f) => f.ruleId)).toEqual(["DW-DMN-001"]);
+
+    const verify = await collectDaemons({
+      host: daemon("tls-verify").tcpHost,
+      info: undefined,
+      daemons: "serving",
+      probeTimeoutMs: 5_000,
+      procRoot: emptyProc,
+    });
+    expect(verify.specs[0]?.tcp[0]?.probe?.exposure).toBe("tls-client-auth");
+    expect(evaluateDaemons(verify.specs, defaultPolicy("baseline")).findings).toEqual([]);
   });
 });

@@ -35,7 +35,14 @@ export type DaemonJsonFile =
       column: number | undefined;
     }
   | { status: "not-an-object"; path: string; readPath: string; found: string }
-  | { status: "ok"; path: string; readPath: string; content: Record<string, unknown> };
+  | {
+      status: "ok";
+      path: string;
+      readPath: string;
+      content: Record<string, unknown>;
+      /** the file as read, for line:column of a key */
+      text: string;
+    };
 
 export interface DockerdProcess {
   pid: number;
@@ -132,7 +139,7 @@ async function readDaemonJson(
   const parsed = parseDaemonJson(text);
   switch (parsed.status) {
     case "ok":
-      return { status: "ok", path, readPath, content: parsed.content };
+      return { status: "ok", path, readPath, content: parsed.content, text };
     case "invalid-json":
       return {
         status: "invalid-json",

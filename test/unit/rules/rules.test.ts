@@ -19,7 +19,7 @@ function run(
   context: RuleContext = {},
 ): RuleHit[] {
   const rule = findRule(ruleId);
-  if (rule === undefined) throw new Error(`no rule ${ruleId}`);
+  if (rule?.kind !== "container") throw new Error(`no container rule ${ruleId}`);
   return rule.check(s, rule.options.parse(options), context);
 }
 
