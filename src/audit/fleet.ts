@@ -153,7 +153,7 @@ export function qualify(spec: ContainerSpec, host: string): ContainerSpec {
   return { ...spec, target: { ...spec.target, name: `${host}/${spec.target.name}` } };
 }
 
-/** With several hosts, a daemon's name carries its host too: `prod-1 unix:///var/run/docker.sock`. */
+/** With several hosts, a daemon's name carries its host too: `prod-1/unix:///var/run/docker.sock`. */
 export function qualifyDaemon(spec: DaemonSpec, host: string): DaemonSpec {
-  return { ...spec, target: { ...spec.target, name: `${host} ${spec.target.name}` } };
+  return { ...spec, target: { ...spec.target, name: `${host}/${spec.target.name}` } };
 }

@@ -96,6 +96,7 @@ const THEME_OF_AREA = new Map<string, Theme>([
   ["FS", "Exposure & hygiene"],
   ["DMN", "Daemon protection"],
   ["TLS", "Daemon protection"],
+  ["CFG", "Daemon protection"],
 ]);
 
 const THEME_BLURB: Record<Theme, string> = {
@@ -104,7 +105,8 @@ const THEME_BLURB: Record<Theme, string> = {
   Confinement: "the kernel's guard rails: seccomp, AppArmor, no-new-privileges, masked paths",
   "Resource limits": "memory, CPU, PIDs, swap, the OOM killer, cgroups",
   "Exposure & hygiene": "published ports, restart policy, a writable root filesystem",
-  "Daemon protection": "the Docker daemon's own settings and its API's TLS",
+  "Daemon protection":
+    "the daemon itself: who can reach its API, its TLS material, socket and file permissions, its configuration",
   Other: "rules outside the themes above",
 };
 
@@ -179,7 +181,8 @@ function groupTargets(report: Report): {
   const hostNames = new Set(hosts?.map((h) => h.name));
 
   const place = (kind: string, name: string, file: string | undefined): TargetRow => {
-    const slash = name.indexOf("/");
+    // a daemon's own name is a URL (unix:///…): only a host prefix before it is a group
+    const slash = kind === "daemon" && /^[a-z]+:\/\//.test(name) ? -1 : name.indexOf("/");
     const prefix = slash > 0 ? name.slice(0, slash) : undefined;
     let group: string;
     let shortName = name;
