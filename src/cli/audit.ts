@@ -108,7 +108,8 @@ as root to read another user's /proc entries. A remote endpoint (-H tcp://…, s
 judged from its API and, for TCP, a probe of its port.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage, 3 an engine could not be
-reached or some containers could not be inspected (everything else is still reported).
+reached, some containers could not be inspected, or some daemon file could not be read or
+parsed (everything else is still reported).
 
 Examples:
   dockward audit
@@ -238,7 +239,10 @@ Examples:
         showSuppressed: opts.showSuppressed === true,
       });
       const incomplete = hosts.some(
-        (h) => h.error !== undefined || (h.scan?.errors.length ?? 0) > 0,
+        (h) =>
+          h.error !== undefined ||
+          (h.scan?.errors.length ?? 0) > 0 ||
+          h.daemons?.specs.some((d) => d.problems.some((p) => p.incomplete === true)) === true,
       );
       process.exitCode = report.summary.failed ? 1 : incomplete ? 3 : 0;
     });

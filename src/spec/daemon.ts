@@ -130,6 +130,9 @@ export interface DaemonSpec {
   tls: DaemonTls | undefined;
   /** containerd's socket, as the daemon names it (`--containerd`) or the default */
   containerdSocket: DaemonFile | undefined;
-  /** things that went wrong collecting, each a sentence naming the file or value */
-  problems: { message: string; origin: Origin }[];
+  /**
+   * things that went wrong collecting, each a sentence naming the file or value; `incomplete`
+   * when something could not be read, so some checks could not run (the audit exits 3)
+   */
+  problems: { message: string; origin: Origin; incomplete?: boolean }[];
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import * as https from "node:https";
 import * as net from "node:net";
 import { join } from "node:path";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectDaemons } from "../../src/audit/daemon/collect.js";
@@ -421,6 +421,28 @@ describe("dockward audit judges the daemon behind the endpoint", () => {
       ["--daemons", "none"],
     );
     expect(json.targets.filter((t) => t.kind === "daemon")).toEqual([]);
+  });
+});
+
+describe("a daemon.json edited into nonsense after the daemon started", () => {
+  it("is reported with file:line:col, the rest is audited, and the exit code says incomplete", async () => {
+    const d = daemon("tls-only");
+    const original = readFileSync(d.configFile, "utf8");
+    await writeFile(d.configFile, '{\n  "icc": false,\n  oops\n}\n');
+    try {
+      const { code, json } = await auditDaemon(["-H", `unix://${d.socketPath}`]);
+      expect(json.warnings.join("\n")).toMatch(
+        new RegExp(
+          `${d.configFile.replaceAll(".", "\\.")}:3:\\d+: .*dockerd refuses to start with it`,
+        ),
+      );
+      // the daemon and its containers are still judged
+      expect(json.targets.some((t) => t.kind === "daemon")).toBe(true);
+      expect(json.findings.filter((f) => ["critical", "high"].includes(f.severity))).toEqual([]);
+      expect(code).toBe(3);
+    } finally {
+      await writeFile(d.configFile, original);
+    }
   });
 });
 

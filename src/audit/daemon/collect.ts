@@ -50,6 +50,15 @@ export interface DaemonCollection {
   warnings: string[];
 }
 
+/** Problems that mean a check could not run: what could not be read, or did not parse. */
+const INCOMPLETE = new Set<Problem["code"]>([
+  "CONFIG_UNREADABLE",
+  "CONFIG_INVALID_JSON",
+  "CONFIG_INVALID",
+  "PROC_UNREADABLE",
+  "SOCKET_FILE",
+]);
+
 const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 
 function isLoopback(hostname: string): boolean {
@@ -249,6 +258,7 @@ async function processSpec(
     problems.push({
       message: p.message,
       origin: p.origin === undefined ? {} : originOf(ctx, p.origin),
+      ...(INCOMPLETE.has(p.code) ? { incomplete: true } : {}),
     });
   };
   proc.problems.forEach(problem);
@@ -329,7 +339,11 @@ async function processSpec(
     : undefined;
   for (const f of [tls?.caCert, tls?.cert, tls?.key]) {
     if (f?.error !== undefined)
-      problems.push({ message: `TLS file ${f.path}: ${f.error}`, origin: f.origin });
+      problems.push({
+        message: `TLS file ${f.path}: ${f.error}`,
+        origin: f.origin,
+        incomplete: true,
+      });
   }
 
   const dj = proc.daemonJson;

@@ -85,6 +85,8 @@ describe("collectDaemons on a fake /proc", () => {
     expect(d?.problems.map((p) => p.message).join("\n")).toMatch(
       /\/etc\/docker\/daemon\.json:2:\d+: .*dockerd refuses to start with it/,
     );
+    // ...and it makes the audit incomplete (exit 3)
+    expect(d?.problems.find((p) => p.message.includes("daemon.json"))?.incomplete).toBe(true);
     // settings fall back to dockerd's defaults, flags still count
     expect(d?.settings.icc).toMatchObject({ value: true, source: "default" });
     expect(d?.settings.iptables).toMatchObject({
