@@ -21,7 +21,7 @@ export interface DaemonFact<T> {
   value: T;
   origin: Origin;
   /** how it was learned: a flag, daemon.json, `GET /info`, or dockerd's default */
-  source: "flag" | "daemon.json" | "info" | "default";
+  source: "flag" | "daemon.json" | "info" | "default" | "environment";
 }
 
 /** A file's owner and mode, as stat(2) gave them (through /proc/PID/root). */
@@ -76,6 +76,11 @@ export interface TcpEndpoint {
   scope: "any" | "loopback" | "specific" | "remote";
   /** the -H / "hosts" entry that asked for it, or the /proc row that shows it */
   origin: Origin;
+  /**
+   * a -H / "hosts" entry names it (an API listener); false for another socket the process
+   * holds (e.g. --metrics-addr), true for an endpoint dialled from outside
+   */
+  configured: boolean;
   /** the probe's answer; undefined when it was not probed */
   probe: ProbeResult | undefined;
 }

@@ -33,7 +33,9 @@ const EKU_NAMES: Readonly<Record<string, string>> = {
   "2.5.29.37.0": "anyExtendedKeyUsage",
 };
 
-const CURVE_BITS: Readonly<Record<string, number>> = {
+/** Key sizes of the named curves node reports (secp224r1 is too small, but it is a size). */
+export const CURVE_BITS: Readonly<Record<string, number>> = {
+  secp224r1: 224,
   prime256v1: 256,
   secp256k1: 256,
   secp384r1: 384,

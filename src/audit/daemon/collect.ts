@@ -17,7 +17,7 @@ import type {
   UnixEndpoint,
 } from "../../spec/daemon.js";
 import type { Origin } from "../../spec/model.js";
-import { summariseCertificate } from "./certificate.js";
+import { CURVE_BITS, summariseCertificate } from "./certificate.js";
 import { type DockerdProcess, findDockerdProcesses } from "./process.js";
 import { type ProcessListeners, listeners } from "./listeners.js";
 import { probe } from "./probe.js";
@@ -205,9 +205,8 @@ async function keyFile(ctx: ProcessContext, setting: Setting<string>): Promise<T
   try {
     const key = createPrivateKey(await fs.readFile(through(ctx, setting.value), "utf8"));
     const d = key.asymmetricKeyDetails ?? {};
-    const curveBits: Record<string, number> = { prime256v1: 256, secp384r1: 384, secp521r1: 521 };
     const bits =
-      d.modulusLength ?? (d.namedCurve === undefined ? undefined : curveBits[d.namedCurve]);
+      d.modulusLength ?? (d.namedCurve === undefined ? undefined : CURVE_BITS[d.namedCurve]);
     return {
       ...base,
       key: { type: key.asymmetricKeyType ?? "unknown", bits, curve: d.namedCurve },
@@ -221,6 +220,14 @@ async function keyFile(ctx: ProcessContext, setting: Setting<string>): Promise<T
 function dialAddress(l: ProcessListeners["tcp"][number]): string {
   if (l.scope === "any") return l.family === 6 && l.address !== "::" ? "::1" : "127.0.0.1";
   return l.ipv4Mapped ?? l.address;
+}
+
+/** A value flag's last value, else the daemon.json string of the same name. */
+function settingText(proc: DockerdProcess, name: string): string | undefined {
+  const flag = [...proc.args.flags].reverse().find((f) => f.name === name);
+  if (flag?.value !== undefined) return flag.value;
+  const value = proc.daemonJson.status === "ok" ? proc.daemonJson.content[name] : undefined;
+  return typeof value === "string" ? value : undefined;
 }
 
 function containerdPath(proc: DockerdProcess): { path: string; origin: SettingOrigin } {
@@ -273,6 +280,7 @@ async function processSpec(
         host: l.ipv4Mapped ?? l.address,
         port: l.port,
         scope: l.scope,
+        configured: host !== undefined,
         origin:
           host === undefined ? { file: `/proc/${proc.pid}/net/tcp` } : originOf(ctx, host.origin),
         probe: await probe(dial, l.port, { timeoutMs: probeTimeoutMs }),
@@ -363,7 +371,13 @@ async function processSpec(
   const dir = dirname(dj.path);
   const configDirFile = await statFile(ctx, dir, { file: dir });
   const containerd = containerdPath(proc);
-  const containerdSocket = await statFile(ctx, containerd.path, originOf(ctx, containerd.origin));
+  let containerdSocket = await statFile(ctx, containerd.path, originOf(ctx, containerd.origin));
+  if (containerdSocket.error === "ENOENT" && containerd.origin.kind === "default") {
+    // no system containerd: dockerd started its own, below its exec-root
+    const execRoot = settingText(proc, "exec-root") ?? "/var/run/docker";
+    const own = join(execRoot, "containerd", "containerd.sock");
+    containerdSocket = await statFile(ctx, own, { file: own });
+  }
 
   const { settings, problems: settingProblems } = daemonSettings({
     flags: proc.args.flags,
@@ -373,6 +387,14 @@ async function processSpec(
     info,
   });
   problems.push(...settingProblems);
+  // dockerd-rootless.sh runs dockerd inside RootlessKit, which sets ROOTLESSKIT_STATE_DIR;
+  // without GET /info that is the only sign of rootless mode
+  if (settings.rootless?.source === "default" && (proc.env.ROOTLESSKIT_STATE_DIR ?? "") !== "")
+    settings.rootless = {
+      value: true,
+      origin: { file: `/proc/${proc.pid}/environ` },
+      source: "environment",
+    };
 
   const primary =
     unix[0] !== undefined
@@ -416,6 +438,7 @@ async function remoteSpec(
           host: parsed.hostname,
           port: parsed.port,
           scope: isLoopback(parsed.hostname) ? "loopback" : "remote",
+          configured: true,
           origin: {},
           probe: await probe(parsed.hostname.replace(/^\[(.*)\]$/, "$1"), parsed.port, {
             timeoutMs: probeTimeoutMs,

@@ -55,6 +55,8 @@ export interface DockerdProcess {
   args: DockerdArgs;
   configFile: Setting<string>;
   daemonJson: DaemonJsonFile;
+  /** the variables of its environment that change dockerd's defaults */
+  env: DockerdEnvironment;
   /** the exposure-relevant keys of daemon.json, when it parsed */
   daemonJsonSettings: DaemonJsonSettings | undefined;
   /** hosts and TLS as dockerd resolves flags + daemon.json */
@@ -265,6 +267,7 @@ export async function readDockerdProcess(
     args,
     configFile,
     daemonJson,
+    env,
     daemonJsonSettings: settings,
     exposure,
     problems,

@@ -12,7 +12,7 @@ export const authorizationPlugin = settingRule({
     presets: ["restricted", "cis"],
     remediation: {
       daemon:
-        '`"authorization-plugins": ["dockward"]` with `dockward guard --authz` running (or another AuthZ plugin), so every API request is judged',
+        '`"authorization-plugins": ["NAME"]` naming an installed authorization plugin, so every API request is judged before the daemon acts on it',
     },
   },
   setting: "authorizationPlugins",

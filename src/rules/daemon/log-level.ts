@@ -1,7 +1,7 @@
-import { settingRule } from "./setting-rule.js";
+import { defineDaemonRule, noOptions } from "../define.js";
 import { how } from "./util.js";
 
-export const logLevelInfo = settingRule({
+export const logLevelInfo = defineDaemonRule({
   meta: {
     id: "DW-CFG-002",
     name: "log-level-info",
@@ -15,8 +15,24 @@ export const logLevelInfo = settingRule({
         '`"log-level": "info"` and `"debug": false` in daemon.json (no `-D`, no `--log-level debug`)',
     },
   },
-  setting: "logLevel",
-  unsafe: (v, s) => v !== "info" || s.debug?.value === true,
-  message: (v, f) =>
-    `the daemon logs at ${v === "info" ? "debug (debug mode is on)" : JSON.stringify(v)}${how(f)}: below info loses the record of what was done, debug writes request details nobody reviews`,
+  options: noOptions,
+  check(spec) {
+    const { debug, logLevel } = spec.settings;
+    // debug mode overrides the level; GET /info reports it even for a daemon seen from outside
+    if (debug?.value === true) {
+      return [
+        {
+          message: `the daemon runs in debug mode${how(debug)}: it logs at debug level, writing request details nobody reviews`,
+          origin: debug.origin,
+        },
+      ];
+    }
+    if (logLevel === undefined || logLevel.value === "info") return [];
+    return [
+      {
+        message: `the daemon logs at ${JSON.stringify(logLevel.value)}${how(logLevel)}: below info loses the record of what was done, debug writes request details nobody reviews`,
+        origin: logLevel.origin,
+      },
+    ];
+  },
 });

@@ -12,7 +12,7 @@ export const daemonSeccomp = defineDaemonRule({
     presets: ["baseline", "restricted", "cis"],
     remediation: {
       daemon:
-        'remove `"seccomp-profile": "unconfined"`; keep the built-in profile or name a stricter one (`dockward seccomp`); on a kernel without seccomp, move the workload to one with it',
+        'remove `"seccomp-profile": "unconfined"`; keep the built-in profile or name a stricter one (`"seccomp-profile": "/etc/docker/seccomp.json"`); on a kernel without seccomp, move the workload to one with it',
     },
   },
   options: noOptions,

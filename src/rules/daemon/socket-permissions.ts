@@ -24,11 +24,12 @@ export const socketPermissions = defineDaemonRule({
       if (f === undefined) return [];
       const hits: RuleHit[] = [];
       const where = `unix://${s.path} (${describeFile(f)})`;
-      if ((f.permissions & 0o006) !== 0) {
+      // connect(2) on a unix socket needs write permission: world-writable is world-root
+      if ((f.permissions & 0o002) !== 0) {
         hits.push({
-          message: `${where} can be ${(f.permissions & 0o002) !== 0 ? "written" : "read"} by every local user: any of them, and any container that mounts it, is root on this host`,
+          message: `${where} can be written by every local user: any of them, and any container that mounts it, is root on this host`,
           origin: s.origin,
-          severity: (f.permissions & 0o002) !== 0 ? "critical" : "high",
+          severity: "critical",
         });
       } else if ((f.permissions & ~0o660) !== 0) {
         hits.push({

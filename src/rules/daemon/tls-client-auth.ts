@@ -12,7 +12,7 @@ export const tlsClientAuth = defineDaemonRule({
     presets: ["baseline", "restricted", "cis"],
     remediation: {
       daemon:
-        '`"tlsverify": true` with `"tlscacert"` naming the CA that signs client certificates (or `--tlsverify --tlscacert …`); never `--tlsverify=false`. `dockward tls` makes the CA and certificates',
+        '`"tlsverify": true` with `"tlscacert"` naming the CA that signs client certificates (or `--tlsverify --tlscacert …`); never `--tlsverify=false`',
     },
   },
   options: noOptions,
@@ -29,6 +29,9 @@ export const tlsClientAuth = defineDaemonRule({
           },
         ];
       }
+      // another port the daemon holds that answers HTTP but not as the API (--metrics-addr):
+      // not an API listener; anything else unclear is reported
+      if (p.exposure === "unknown" && !e.configured && p.reason === "not-docker") return [];
       if (p.exposure === "unknown") {
         return [
           {

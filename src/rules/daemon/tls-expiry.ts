@@ -15,7 +15,7 @@ export const tlsExpiry = defineDaemonRule({
     presets: ["baseline", "restricted"],
     remediation: {
       daemon:
-        "issue a new server certificate from the same CA (`dockward tls rotate`) and restart the daemon; renew well before `notAfter`",
+        "issue a new certificate (from the same CA, so clients keep working) and restart the daemon: dockerd reads its TLS files only at start; renew well before `notAfter`",
     },
   },
   options: z.strictObject({ warnDays: z._default(z.int().check(z.nonnegative()), 30) }),

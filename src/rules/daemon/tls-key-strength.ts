@@ -2,7 +2,11 @@ import { defineDaemonRule, noOptions } from "../define.js";
 import type { RuleHit } from "../types.js";
 
 /** Why a key is too weak, or undefined when it is strong enough. */
-export function weakKey(key: { type: string; bits: number | undefined }): string | undefined {
+export function weakKey(key: {
+  type: string;
+  bits: number | undefined;
+  curve?: string | undefined;
+}): string | undefined {
   switch (key.type) {
     case "rsa":
     case "rsa-pss":
@@ -10,9 +14,10 @@ export function weakKey(key: { type: string; bits: number | undefined }): string
         ? `RSA ${key.bits} bits (at least 2048)`
         : undefined;
     case "ec":
-      return key.bits !== undefined && key.bits < 256
-        ? `EC ${key.bits} bits (at least P-256)`
-        : undefined;
+      // a curve of unknown size is reported, not assumed strong (Go's TLS takes P-256/384/521)
+      if (key.bits === undefined)
+        return `EC on curve ${key.curve ?? "unknown"} (use P-256 or larger)`;
+      return key.bits < 256 ? `EC ${key.bits} bits (at least P-256)` : undefined;
     case "dsa":
       return "DSA (deprecated, and refused by Go's TLS)";
     default:
@@ -31,7 +36,7 @@ export const tlsKeyStrength = defineDaemonRule({
     presets: ["baseline", "restricted"],
     remediation: {
       daemon:
-        "re-issue with an ECDSA P-256 (or RSA 3072) key: `dockward tls init` / `dockward tls rotate`",
+        "re-issue the certificate with an ECDSA P-256 key (`openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`) or RSA of 3072 bits or more, and restart the daemon",
     },
   },
   options: noOptions,

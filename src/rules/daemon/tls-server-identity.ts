@@ -12,7 +12,7 @@ export const tlsServerIdentity = defineDaemonRule({
     presets: ["baseline", "restricted"],
     remediation: {
       daemon:
-        "re-issue the server certificate with every name and address clients dial as subjectAltName and extendedKeyUsage=serverAuth: `dockward tls server --san DNS:HOST --san IP:ADDR`",
+        're-issue the server certificate with every name and address clients dial as subjectAltName and extendedKeyUsage=serverAuth: with openssl, `-addext "subjectAltName=DNS:HOST,IP:ADDR" -addext "extendedKeyUsage=serverAuth"`',
     },
   },
   options: noOptions,

@@ -43,6 +43,8 @@ export function how(fact: DaemonFact<unknown>): string {
       return " (dockerd's default: nothing sets it)";
     case "info":
       return " (as the running daemon reports it)";
+    case "environment":
+      return " (from the daemon's environment)";
     default:
       return "";
   }

@@ -148,3 +148,41 @@ describe("collectDaemons on a fake /proc", () => {
     expect(warnings[0]).toMatch(/audited from outside \(API\)/);
   });
 });
+
+describe("a rootless dockerd", () => {
+  it("is recognised from RootlessKit's environment when /info is not there to say so", async () => {
+    const proc = await fakeProc([
+      {
+        pid: 910,
+        comm: "dockerd",
+        cmdline: ["dockerd"],
+        environ: {
+          HOME: "/home/ci",
+          ROOTLESSKIT_STATE_DIR: "/run/user/1000/dockerd-rootlesskit",
+          XDG_RUNTIME_DIR: "/run/user/1000",
+        },
+        fds: {},
+        net: { tcp: EMPTY_TCP, unix: UNIX.split("\n")[0] ?? "" },
+      },
+    ]);
+    try {
+      const { specs } = await collectDaemons({
+        host: "unix:///run/docker.sock",
+        info: undefined,
+        daemons: "all",
+        probeTimeoutMs: 500,
+        procRoot: proc.procRoot,
+      });
+      const d = specs.find((s) => s.pid === 910);
+      expect(d?.settings.rootless).toEqual({
+        value: true,
+        origin: { file: "/proc/910/environ" },
+        source: "environment",
+      });
+      // and the rootless daemon's own daemon.json is the XDG one
+      expect(d?.configFile?.path).toBe("/home/ci/.config/docker/daemon.json");
+    } finally {
+      await proc.cleanup();
+    }
+  });
+});

@@ -73,6 +73,7 @@ function endpoint(
     host: "0.0.0.0",
     port: 2376,
     scope,
+    configured: true,
     origin: { file: "/proc/1/cmdline", argIndex: 2 },
     probe,
   };
@@ -253,6 +254,42 @@ const cases: Record<string, Case[]> = {
     },
     { name: "mutual TLS", edit: () => undefined, expect: [] },
     { name: "plain HTTP is the other rule's", edit: (d) => (d.tcp = [endpoint(open)]), expect: [] },
+    {
+      name: "another port of the daemon that is not the API (--metrics-addr)",
+      edit: (d) =>
+        (d.tcp = [
+          {
+            ...endpoint({
+              host: "h",
+              port: 9323,
+              elapsedMs: 1,
+              exposure: "unknown",
+              reason: "not-docker",
+              detail: "HTTP 404",
+            }),
+            configured: false,
+          },
+        ]),
+      expect: [],
+    },
+    {
+      name: "an unconfigured port that does not answer is still reported",
+      edit: (d) =>
+        (d.tcp = [
+          {
+            ...endpoint({
+              host: "h",
+              port: 9323,
+              elapsedMs: 1,
+              exposure: "unknown",
+              reason: "timeout",
+              detail: "no answer",
+            }),
+            configured: false,
+          },
+        ]),
+      expect: [{ message: /could not be verified/, severity: "high" }],
+    },
   ],
   "DW-DMN-003": [
     {
@@ -269,12 +306,13 @@ const cases: Record<string, Case[]> = {
       ],
     },
     {
+      // connect(2) needs write permission: readable alone lets nobody in, but it is wider than needed
       name: "world-readable only",
       edit: (d) => {
         const f = d.unix[0]?.file;
         if (f) f.permissions = 0o664;
       },
-      expect: [{ message: /read by every local user/, severity: "high" }],
+      expect: [{ message: /mode 0664: 0660 or stricter/, severity: "medium" }],
     },
     {
       name: "executable bit",
@@ -470,6 +508,23 @@ const cases: Record<string, Case[]> = {
       expect: [{ message: /RSA 1024 bits/ }],
     },
     {
+      name: "EC P-224",
+      edit: (d) => {
+        const c = d.tls?.cert;
+        if (c) c.certificate = cert({ key: { type: "ec", bits: 224, curve: "secp224r1" } });
+      },
+      expect: [{ message: /EC 224 bits/ }],
+    },
+    {
+      name: "an EC curve of unknown size is reported, not assumed strong",
+      edit: (d) => {
+        const c = d.tls?.cert;
+        if (c)
+          c.certificate = cert({ key: { type: "ec", bits: undefined, curve: "brainpoolP256r1" } });
+      },
+      expect: [{ message: /curve brainpoolP256r1/ }],
+    },
+    {
       name: "RSA 2048 is enough",
       edit: (d) => {
         const c = d.tls?.cert;
@@ -571,7 +626,19 @@ const cases: Record<string, Case[]> = {
     {
       name: "debug mode",
       edit: (d) => (d.settings.debug = fact(true, "/debug")),
-      expect: [{ message: /debug mode is on/ }],
+      expect: [{ message: /runs in debug mode/ }],
+    },
+    {
+      name: "debug reported by /info for a daemon seen from outside",
+      edit: (d) => {
+        delete d.settings.logLevel;
+        d.settings.debug = {
+          value: true,
+          origin: { file: "GET /info", pointer: "/Debug" },
+          source: "info",
+        };
+      },
+      expect: [{ message: /debug mode \(as the running daemon reports it\)/ }],
     },
   ],
   "DW-CFG-003": [
