@@ -22,7 +22,9 @@ export type ErrorCode =
   | "ENGINE_HTTP"
   | "ENGINE_PROTOCOL"
   | "TIMEOUT"
-  | "MISSING_TOOL";
+  | "MISSING_TOOL"
+  /** the kernel lacks a feature the command needs (AppArmor) */
+  | "KERNEL_UNSUPPORTED";
 
 const ENVIRONMENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "ENGINE_UNREACHABLE",
@@ -32,6 +34,7 @@ const ENVIRONMENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "ENGINE_PROTOCOL",
   "TIMEOUT",
   "MISSING_TOOL",
+  "KERNEL_UNSUPPORTED",
   "TLS_FILES",
   "CONTEXT_NOT_FOUND",
   "CONTEXT_INVALID",

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { DockwardError, isDockwardError } from "../errors.js";
 import { addEngineOptions, normaliseBooleanFlags } from "./engine-options.js";
+import { apparmorCommand } from "./apparmor.js";
 import { auditCommand } from "./audit.js";
 import { infoCommand } from "./info.js";
 import { lintCommand } from "./lint.js";
@@ -25,6 +26,9 @@ export function buildProgram(): Command {
   program.addCommand(auditCommand().exitOverride());
   program.addCommand(infoCommand().exitOverride());
   program.addCommand(rulesCommand().exitOverride());
+  const apparmor = apparmorCommand().exitOverride();
+  for (const sub of apparmor.commands) sub.exitOverride();
+  program.addCommand(apparmor);
   program.addHelpText(
     "after",
     `

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
 import { DockwardError, errorMessage, systemErrorCode } from "../errors.js";
+import { parseYamlInput } from "../yaml-input.js";
 import { allRules, findRule } from "../rules/registry.js";
 import { PRESETS, type PresetName, SEVERITIES, type Severity } from "../rules/types.js";
 
@@ -184,35 +184,6 @@ function buildPolicy(
   return { source, preset: data.preset, failOn: data.failOn, rules, exceptions };
 }
 
-/** file:line:col of the node at `path` in a parsed YAML document (or of the nearest parent). */
-export function locator(
-  doc: Document,
-  lines: LineCounter,
-  file: string,
-): (path: (string | number)[]) => string {
-  return (path) => {
-    for (let n = path.length; n >= 0; n--) {
-      const sub = path.slice(0, n);
-      const node = sub.length === 0 ? doc.contents : doc.getIn(sub, true);
-      // a key that is unknown is best pointed at by its key, not its value
-      let range: readonly [number, number, number?] | null | undefined;
-      if (n === path.length && n > 0) {
-        const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1), true);
-        if (isMap(parent)) {
-          const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[n - 1]);
-          if (pair !== undefined && isScalar(pair.key)) range = pair.key.range;
-        }
-      }
-      range ??= (node as { range?: readonly [number, number, number?] } | null | undefined)?.range;
-      if (range) {
-        const pos = lines.linePos(range[0]);
-        return `${file}:${pos.line}:${pos.col}`;
-      }
-    }
-    return file;
-  };
-}
-
 export function loadPolicy(file: string, presetOverride?: PresetName): Policy {
   let text: string;
   try {
@@ -228,41 +199,11 @@ export function loadPolicy(file: string, presetOverride?: PresetName): Policy {
 }
 
 export function parsePolicy(text: string, file: string, presetOverride?: PresetName): Policy {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const first = doc.errors[0];
-  if (first !== undefined) {
-    const pos = first.linePos?.[0];
-    throw new DockwardError(
-      "BAD_INPUT",
-      `${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: invalid YAML: ${first.message.split("\n")[0] ?? ""}`,
-      {
-        hint: "fix the YAML syntax at that position",
-      },
-    );
-  }
-  const locate = locator(doc, lines, file);
-  const data: unknown = doc.toJS() ?? {};
-  const parsed = policySchema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = (issue?.path ?? []).map((p) => (typeof p === "number" ? p : String(p)));
-    let message = issue?.message ?? "invalid";
-    if (issue?.code === "unrecognized_keys") {
-      message = `unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
-      path.push(issue.keys[0] ?? "");
-    }
-    throw new DockwardError(
-      "BAD_INPUT",
-      `${locate(path)}: ${path.length > 0 ? `${path.join(".")}: ` : ""}${message}`,
-      {
-        hint: 'a policy has preset (baseline|restricted|cis), failOn, rules and exceptions; see README "Policy"',
-      },
-    );
-  }
-  return buildPolicy(
-    { ...parsed.data, preset: presetOverride ?? parsed.data.preset },
+  const { data, locate } = parseYamlInput(
+    text,
     file,
-    locate,
+    policySchema,
+    'a policy has preset (baseline|restricted|cis), failOn, rules and exceptions; see README "Policy"',
   );
+  return buildPolicy({ ...data, preset: presetOverride ?? data.preset }, file, locate);
 }

@@ -216,6 +216,36 @@ const cases: Record<string, Case[]> = {
       expect: [{ line: 8, message: /apparmor=unconfined/ }],
     },
     { name: "a profile", spec: spec((s) => (s.apparmor = f("docker-default", 8))), expect: [] },
+    {
+      name: "a profile that is not one of the intended ones",
+      spec: spec((s) => (s.apparmor = f("loose", 8))),
+      options: { profiles: ["web", "docker-default"] },
+      expect: [
+        {
+          line: 8,
+          severity: "medium",
+          message: /profile loose, not one of the intended profiles \(web, docker-default\)/,
+        },
+      ],
+    },
+    {
+      name: "no profile named: docker-default, which is not intended",
+      spec: spec(),
+      options: { profiles: ["web"] },
+      expect: [
+        {
+          line: 1,
+          severity: "medium",
+          message: /docker-default \(Docker's default, as nothing names one\)/,
+        },
+      ],
+    },
+    {
+      name: "the intended profile",
+      spec: spec((s) => (s.apparmor = f("web", 8))),
+      options: { profiles: ["web"] },
+      expect: [],
+    },
   ],
   "DW-SEC-004": [
     {
@@ -855,6 +885,23 @@ describe("host facts", () => {
       }),
     ]);
     expect(run("DW-SEC-003", s, {}, { host: { apparmor: true } })[0]?.severity).toBeUndefined();
+  });
+
+  it("a named profile on a kernel without AppArmor is reported as ignored, not as missing", () => {
+    const s = spec((x) => (x.apparmor = f("web", 8)));
+    expect(run("DW-SEC-003", s, {}, { host: { apparmor: false } })).toEqual([
+      expect.objectContaining({
+        severity: "info",
+        message: expect.stringMatching(
+          /apparmor=web is ignored here: the kernel has no AppArmor/,
+        ) as unknown,
+      }),
+    ]);
+    // the intended-profile check needs a kernel that applies profiles
+    expect(run("DW-SEC-003", spec(), { profiles: ["web"] }, { host: { apparmor: false } })).toEqual(
+      [],
+    );
+    expect(run("DW-SEC-003", s, {}, { host: { apparmor: true } })).toEqual([]);
   });
 });
 
