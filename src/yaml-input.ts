@@ -17,7 +17,8 @@ export function parseYamlInput<S extends z.ZodMiniType>(
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const first = doc.errors[0];
   if (first !== undefined) {
-    const pos = first.linePos?.[0];
+    // without prettyErrors the yaml package leaves linePos empty: compute it from the offset
+    const pos = first.linePos?.[0] ?? lines.linePos(first.pos[0]);
     throw new DockwardError(
       "BAD_INPUT",
       `${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: invalid YAML: ${first.message.split("\n")[0] ?? ""}`,

@@ -22,6 +22,8 @@ const KERNEL_PROTECTIONS = [
   // every /sys subtree but the cgroup file system
   "deny /sys/{[^f]*,f[^s]*,fs/[^c]*,fs/c[^g]*,fs/cg[^r]*}/** wklx,",
   "deny /sys/firmware/** rwklx,",
+  // CPU energy counters (a side channel on the host's other workloads)
+  "deny /sys/devices/virtual/powercap/** rwklx,",
   "deny /sys/kernel/security/** rwklx,",
 ];
 
@@ -73,8 +75,10 @@ export function generateProfile(spec: AppArmorSpec, options: ProfileOptions = {}
   );
 
   section("signals and ptrace", [
-    // the container runtime (unconfined) must be able to stop the container
+    // the container runtime must be able to stop the container, confined by a profile of its
+    // own on some distributions or not at all
     "signal (receive) peer=unconfined,",
+    "signal (receive) peer={runc,crun},",
     spec.signal === "all" ? "signal," : `signal (send,receive) peer=${spec.name},`,
     ...(spec.ptrace === "profile"
       ? [`ptrace (trace,read,tracedby,readby) peer=${spec.name},`]

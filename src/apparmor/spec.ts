@@ -32,13 +32,24 @@ function pathProblem(path: string): string | undefined {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (/[\s"\\#\0-\x1f]/.test(path))
     return `"${path}" has whitespace, a quote, a backslash or # (not allowed in a profile path here)`;
+  if (path.includes("@{"))
+    return `"${path}" uses an AppArmor variable (@{...}): write the path out`;
+  if (path.includes("{}")) return `"${path}" has an empty {} alternation`;
   let depth = 0;
+  let inClass = false;
   for (const c of path) {
-    if (c === "{") depth += 1;
+    if (inClass) {
+      if (c === "]") inClass = false;
+      continue;
+    }
+    if (c === "[") inClass = true;
+    else if (c === "]") return `"${path}" has a ] without a [`;
+    else if (c === "{") depth += 1;
     else if (c === "}") depth -= 1;
     else if (c === "," && depth === 0) return `"${path}" has a comma outside {alternatives}`;
     if (depth < 0) return `"${path}" has an unbalanced }`;
   }
+  if (inClass) return `"${path}" has an unclosed [`;
   if (depth !== 0) return `"${path}" has an unbalanced {`;
   if (/\/\.\.?(\/|$)/.test(path))
     return `"${path}" has a . or .. segment (AppArmor matches literal paths)`;

@@ -178,6 +178,16 @@ Examples:
           );
         }
         const result = loadProfile(file, parser);
+        if (
+          !result.ok &&
+          result.diagnostics.some((d) => /denied|permission|not permitted/i.test(d.message))
+        ) {
+          throw new DockwardError(
+            "KERNEL_UNSUPPORTED",
+            `apparmor_parser could not load ${file}: ${result.diagnostics.map((d) => d.message).join("; ")}`,
+            { hint: "loading profiles needs root: run it with sudo" },
+          );
+        }
         if (!result.ok) {
           failOnErrors(
             { status: "errors", checkedBy: "apparmor_parser", diagnostics: result.diagnostics },
