@@ -56,6 +56,11 @@ export interface ComposeInput {
    * reports it in `warnings`. `${VAR:?msg}` / `${VAR?msg}` unset is always an error.
    */
   undefinedVariables?: "error" | "warn";
+  /**
+   * Text to use instead of a file's content on disk, by absolute path: `harden` checks its
+   * rewritten file before anything is written.
+   */
+  overrides?: ReadonlyMap<string, string>;
 }
 
 export interface ComposeResult {
@@ -88,6 +93,7 @@ interface IncludeContext {
 
 class ProjectLoader {
   private readonly cwd = process.cwd();
+  private readonly overrides: ReadonlyMap<string, string> | undefined;
   readonly env: Readonly<Record<string, string | undefined>>;
   private readonly projectDir: string;
   private readonly warnings: ComposeWarning[];
@@ -107,6 +113,7 @@ class ProjectLoader {
     private readonly include?: IncludeContext,
   ) {
     this.env = include?.parent.env ?? input.env ?? process.env;
+    this.overrides = input.overrides;
     this.outer = include?.parent.lookup ?? ((name) => this.env[name]);
     this.warnings = include?.parent.warnings ?? [];
     this.suppressions = include?.parent.suppressions ?? [];
@@ -150,7 +157,7 @@ class ProjectLoader {
   private read(abs: string, display: string, baseDir: string, from?: Loc): SourceFile {
     let text: string;
     try {
-      text = readFileSync(abs, "utf8");
+      text = this.overrides?.get(abs) ?? readFileSync(abs, "utf8");
     } catch (err) {
       const what = systemErrorCode(err) === "ENOENT" ? "no such file" : errorMessage(err);
       if (from !== undefined) failAt(from, `cannot read ${display}: ${what}`);
