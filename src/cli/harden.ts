@@ -5,6 +5,7 @@ import { createTwoFilesPatch } from "diff";
 import { DockwardError, errorMessage } from "../errors.js";
 import type { HardenChange, HardenComposeOptions } from "../harden/compose.js";
 import { hardenProject } from "../harden/project.js";
+import { hardenRunArgv, shellQuote } from "../harden/run.js";
 import { choosePolicy } from "../policy/choose.js";
 import {
   type Finding,
@@ -200,7 +201,56 @@ Examples:
       },
     );
 
-  return new Command("harden")
-    .description("rewrite compose files (and docker run commands) into hardened ones")
-    .addCommand(compose.exitOverride());
+  return limitFlags(
+    new Command("harden")
+      .description(
+        "rewrite compose files and docker run commands into hardened ones: `harden compose`, or `harden -- docker run …`",
+      )
+      .argument("[command...]", "a docker run or docker create command line, after --")
+      .addOption(
+        new Option("--policy <file>", "policy file (default: ./dockward.yaml when present)"),
+      )
+      .addOption(
+        new Option("--preset <name>", "rule preset (default restricted)").choices(PRESETS),
+      ),
+  )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  dockward harden --memory 256m --cpus 1 --pids 256 -- docker run -d --privileged nginx:1.27
+  dockward harden compose -f compose.yaml --diff`,
+    )
+    .addCommand(compose.exitOverride())
+    .action((command: string[], opts: HardenFlags & { policy?: string; preset?: PresetName }) => {
+      if (command.length === 0) {
+        throw new DockwardError("USAGE", "nothing to harden", {
+          hint: "give a command after --: dockward harden -- docker run IMAGE, or use dockward harden compose",
+        });
+      }
+      const options = hardenOptions(opts);
+      const policy = choosePolicy(opts, process.cwd());
+      const result = hardenRunArgv(command, policy, options);
+      process.stdout.write(`${shellQuote(result.argv)}\n`);
+      if (result.changes.length > 0)
+        process.stderr.write(
+          `dockward: ${result.changes.length} change${result.changes.length === 1 ? "" : "s"}:\n${result.changes
+            .map((c) => `  ${c.what}${c.ruleId !== undefined ? ` [${c.ruleId}]` : ""}`)
+            .join("\n")}\n`,
+        );
+      if (result.remaining.length > 0)
+        process.stderr.write(
+          `dockward: ${result.remaining.length} finding${result.remaining.length === 1 ? "" : "s"} need a manual step:\n${result.remaining
+            .map(
+              (f) =>
+                `  argv[${f.target.argIndex ?? "?"}] ${f.severity.toUpperCase()} ${f.ruleId} ${f.message}\n      fix: ${fixText(f.remediation, "run")}`,
+            )
+            .join("\n")}\n`,
+        );
+      process.exitCode = result.remaining.some(
+        (f) => severityRank(f.severity) >= severityRank("high"),
+      )
+        ? 1
+        : 0;
+    });
 }

@@ -5,6 +5,7 @@ import { DockwardError, isDockwardError } from "../errors.js";
 import { addEngineOptions, normaliseBooleanFlags } from "./engine-options.js";
 import { apparmorCommand } from "./apparmor.js";
 import { auditCommand } from "./audit.js";
+import { hardenCommand } from "./harden.js";
 import { infoCommand } from "./info.js";
 import { lintCommand } from "./lint.js";
 import { rulesCommand } from "./rules.js";
@@ -29,6 +30,9 @@ export function buildProgram(): Command {
   const apparmor = apparmorCommand().exitOverride();
   for (const sub of apparmor.commands) sub.exitOverride();
   program.addCommand(apparmor);
+  const harden = hardenCommand().exitOverride();
+  for (const sub of harden.commands) sub.exitOverride();
+  program.addCommand(harden);
   program.addHelpText(
     "after",
     `

@@ -980,9 +980,16 @@ const MIN_MEMORY = 6 * 1024 * 1024; // moby linuxMinMemory
  * // [{ value: "SYS_ADMIN", origin: { argIndex: 2 } }]
  * @throws DockwardError BAD_INPUT (exit 2) when the docker CLI or daemon would refuse the command
  */
-export function parseRunArgv(input: RunArgvInput): ContainerSpec {
-  const ctx: Ctx = new Ctx(input);
-  const { argv } = input;
+/** Where a run/create command's flags and image are: the first pass of parseRunArgv. */
+function scanRunArgv(
+  ctx: Ctx,
+  argv: readonly string[],
+): {
+  command: string;
+  label: string;
+  occurrences: Occurrence[];
+  imageIndex: number;
+} {
   const { command, next } = locateCommand(ctx, argv);
   const label = `docker ${command}`;
   const table = command === "run" ? RUN_TABLE : CREATE_TABLE;
@@ -1002,11 +1009,41 @@ export function parseRunArgv(input: RunArgvInput): ContainerSpec {
     label,
     others: command === "run" ? [global] : [runOnly, global],
   };
-
   const { occurrences, next: imageIndex } = parseFlags(ctx, argv, next, scope);
+  return { command, label, occurrences, imageIndex };
+}
+
+/**
+ * The layout of a `docker run`/`create` argv, for tools that rewrite it (harden): each flag's
+ * canonical name, value and the argv words it spans, and where the image is.
+ */
+export function runArgvLayout(input: RunArgvInput): {
+  imageIndex: number;
+  flags: { name: string; value: string; index: number; words: number }[];
+} {
+  const ctx = new Ctx(input);
+  const { occurrences, imageIndex } = scanRunArgv(ctx, input.argv);
+  const starts = occurrences.map((o) => o.index);
+  return {
+    imageIndex,
+    flags: occurrences.map((o, i) => {
+      const nextStart = starts[i + 1] ?? imageIndex;
+      return {
+        name: o.name,
+        value: o.value,
+        index: o.index,
+        words: Math.max(1, nextStart - o.index),
+      };
+    }),
+  };
+}
+
+export function parseRunArgv(input: RunArgvInput): ContainerSpec {
+  const ctx: Ctx = new Ctx(input);
+  const { argv } = input;
+  const { label, occurrences, imageIndex } = scanRunArgv(ctx, argv);
   refuseExitFlags(ctx, occurrences, label);
   for (const o of occurrences) checkTypedValue(ctx, o);
-
   const image = argv[imageIndex];
   if (image === undefined) {
     ctx.fail(
