@@ -53,6 +53,8 @@ const recordMount = object({
 const decodeInspect = object({
   Id: str,
   Name: str,
+  /** the profile the daemon applied ("" on a kernel without AppArmor) */
+  AppArmorProfile: str,
   Config: decodeContainerConfig,
   HostConfig: decodeHostConfig,
   Mounts: array(recordMount),
@@ -114,6 +116,19 @@ export function specFromInspect(doc: unknown, options: InspectOptions = {}): Con
   applyContainerConfig(spec, config, ctx);
   applyHostConfig(spec, d.HostConfig.value, ctx);
   mergeMountRecord(spec, d.Mounts?.value ?? [], ctx);
+  // What the daemon applied wins over what SecurityOpt asked for: it is what the container
+  // runs under (docker-default when nothing was named, unconfined for privileged ones).
+  const applied = d.AppArmorProfile?.value;
+  // Where they agree, the finding points at the SecurityOpt entry: that is where the fix goes.
+  // A privileged container runs unconfined by design; DW-PRIV-001 says so, not a second rule.
+  const privilegedDefault = applied === "unconfined" && spec.privileged?.value === true;
+  if (
+    applied !== undefined &&
+    applied !== "" &&
+    applied !== spec.apparmor?.value &&
+    !privilegedDefault
+  )
+    spec.apparmor = { value: applied, origin: originAt(ctx, "/AppArmorProfile") };
   return spec;
 }
 

@@ -240,6 +240,23 @@ describe("specFromInspect: host namespaces, unconfined, and every kind of mount"
     expect(at(spec.apparmor)).toStrictEqual(["unconfined", "/HostConfig/SecurityOpt/1"]);
   });
 
+  it("takes the AppArmor profile the daemon applied when it differs from SecurityOpt", () => {
+    const doc = fixtureObject("privileged");
+    const applied = specFromInspect({
+      ...doc,
+      AppArmorProfile: "docker-default",
+      HostConfig: { ...doc.HostConfig, SecurityOpt: [] },
+    });
+    expect(at(applied.apparmor)).toStrictEqual(["docker-default", "/AppArmorProfile"]);
+    // "" is a kernel without AppArmor: nothing was applied, nothing to record
+    const none = specFromInspect({
+      ...doc,
+      AppArmorProfile: "",
+      HostConfig: { ...doc.HostConfig, SecurityOpt: [] },
+    });
+    expect(none.apparmor).toBeUndefined();
+  });
+
   it("has one mount per destination, HostConfig pointers first, the local-driver bind resolved", () => {
     expect(mounts(spec)).toStrictEqual([
       {
