@@ -1,6 +1,7 @@
 import { type Document, isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import type * as z from "zod/mini";
-import { DockwardError } from "./errors.js";
+import { readFileSync } from "node:fs";
+import { DockwardError, errorMessage, systemErrorCode } from "./errors.js";
 
 /**
  * A YAML input file (policy, AppArmor spec) parsed and checked against a zod schema, with every
@@ -18,10 +19,10 @@ export function parseYamlInput<S extends z.ZodMiniType>(
   const first = doc.errors[0];
   if (first !== undefined) {
     // without prettyErrors the yaml package leaves linePos empty: compute it from the offset
-    const pos = first.linePos?.[0] ?? lines.linePos(first.pos[0]);
+    const pos = lines.linePos(first.pos[0]);
     throw new DockwardError(
       "BAD_INPUT",
-      `${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: invalid YAML: ${first.message.split("\n")[0] ?? ""}`,
+      `${file}:${pos.line}:${pos.col}: invalid YAML: ${first.message.split("\n")[0] ?? ""}`,
       { hint: "fix the YAML syntax at that position" },
     );
   }
@@ -71,4 +72,17 @@ export function locator(
     }
     return file;
   };
+}
+
+/** Read an input file; a missing or unreadable one is a DockwardError naming it (exit 2). */
+export function readInputFile(file: string, what: string, hint: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw new DockwardError(
+      "BAD_INPUT",
+      `cannot read ${what} ${file}: ${systemErrorCode(err) === "ENOENT" ? "no such file" : errorMessage(err)}`,
+      { hint },
+    );
+  }
 }

@@ -1,8 +1,6 @@
-import { readFileSync } from "node:fs";
 import * as z from "zod/mini";
-import { DockwardError, errorMessage, systemErrorCode } from "../errors.js";
 import { canonicalCapability, isKnownCapability } from "../spec/capabilities.js";
-import { parseYamlInput } from "../yaml-input.js";
+import { parseYamlInput, readInputFile } from "../yaml-input.js";
 
 /**
  * The AppArmor spec: a readable YAML description of what a container may touch, from which
@@ -161,15 +159,10 @@ export function parseAppArmorSpec(text: string, file: string): AppArmorSpec {
 }
 
 export function loadAppArmorSpec(file: string): AppArmorSpec {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new DockwardError(
-      "BAD_INPUT",
-      `cannot read AppArmor spec ${file}: ${systemErrorCode(err) === "ENOENT" ? "no such file" : errorMessage(err)}`,
-      { hint: "give the path of a YAML spec, e.g. dockward apparmor generate web.yaml" },
-    );
-  }
+  const text = readInputFile(
+    file,
+    "AppArmor spec",
+    "give the path of a YAML spec, e.g. dockward apparmor generate web.yaml",
+  );
   return parseAppArmorSpec(text, file);
 }

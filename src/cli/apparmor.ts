@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import {
   type CheckResult,
@@ -9,7 +9,8 @@ import {
 } from "../apparmor/parser.js";
 import { defaultSpec, generateProfile } from "../apparmor/profile.js";
 import { loadAppArmorSpec, PROFILE_NAME } from "../apparmor/spec.js";
-import { DockwardError, errorMessage, systemErrorCode } from "../errors.js";
+import { DockwardError, errorMessage } from "../errors.js";
+import { readInputFile } from "../yaml-input.js";
 
 /** Write atomically (a temp name, then rename): a failed run leaves no half-written profile. */
 function writeOut(file: string, text: string): void {
@@ -25,15 +26,7 @@ function writeOut(file: string, text: string): void {
 }
 
 function readProfile(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (err) {
-    throw new DockwardError(
-      "BAD_INPUT",
-      `cannot read profile ${file}: ${systemErrorCode(err) === "ENOENT" ? "no such file" : errorMessage(err)}`,
-      { hint: "give the path of an AppArmor profile file" },
-    );
-  }
+  return readInputFile(file, "profile", "give the path of an AppArmor profile file");
 }
 
 function failOnErrors(result: CheckResult, what: string): void {

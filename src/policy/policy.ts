@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
-import { DockwardError, errorMessage, systemErrorCode } from "../errors.js";
-import { parseYamlInput } from "../yaml-input.js";
+import { DockwardError } from "../errors.js";
+import { parseYamlInput, readInputFile } from "../yaml-input.js";
 import { allRules, findRule } from "../rules/registry.js";
 import { PRESETS, type PresetName, SEVERITIES, type Severity } from "../rules/types.js";
 
@@ -185,16 +184,11 @@ function buildPolicy(
 }
 
 export function loadPolicy(file: string, presetOverride?: PresetName): Policy {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new DockwardError(
-      "BAD_INPUT",
-      `cannot read policy ${file}: ${systemErrorCode(err) === "ENOENT" ? "no such file" : errorMessage(err)}`,
-      { hint: "check --policy, or run without it to use the built-in preset" },
-    );
-  }
+  const text = readInputFile(
+    file,
+    "policy",
+    "check --policy, or run without it to use the built-in preset",
+  );
   return parsePolicy(text, file, presetOverride);
 }
 
