@@ -7,6 +7,7 @@ import { apparmorCommand } from "./apparmor.js";
 import { auditCommand } from "./audit.js";
 import { hardenCommand } from "./harden.js";
 import { infoCommand } from "./info.js";
+import { limitsCommand } from "./limits.js";
 import { lintCommand } from "./lint.js";
 import { rulesCommand } from "./rules.js";
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   const apparmor = apparmorCommand().exitOverride();
   for (const sub of apparmor.commands) sub.exitOverride();
   program.addCommand(apparmor);
+  program.addCommand(limitsCommand().exitOverride());
   const harden = hardenCommand().exitOverride();
   for (const sub of harden.commands) sub.exitOverride();
   program.addCommand(harden);
