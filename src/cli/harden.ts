@@ -97,6 +97,7 @@ export function hardenCommand(): Command {
         new Option("--policy <file>", "policy file (default: ./dockward.yaml when present)"),
       )
       .addOption(new Option("--preset <name>", "rule preset (default restricted)").choices(PRESETS))
+      .addOption(new Option("--service <name...>", "harden only these services"))
       .addOption(new Option("--diff", "print a unified diff instead of the new file"))
       .addOption(new Option("--write", "replace the file(s), keeping FILE.bak"))
       .addOption(
@@ -126,6 +127,7 @@ Examples:
           preset?: PresetName;
           diff?: boolean;
           write?: boolean;
+          service?: string[];
           failOn: string;
         },
       ) => {
@@ -159,7 +161,7 @@ Examples:
           texts: hardened,
           changes,
           remaining: manual,
-        } = hardenProject(files, texts, policy, options);
+        } = hardenProject(files, texts, policy, options, opts.service);
         const threshold =
           opts.failOn === "none"
             ? Number.POSITIVE_INFINITY

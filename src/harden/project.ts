@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { DockwardError } from "../errors.js";
 import type { Policy } from "../policy/policy.js";
 import { evaluate } from "../rules/evaluate.js";
 import type { Finding } from "../rules/types.js";
@@ -45,8 +46,31 @@ export function hardenProject(
   originals: ReadonlyMap<string, string>,
   policy: Policy,
   options: HardenComposeOptions,
+  /** only these services (all when undefined); an unknown name is an error */
+  services?: readonly string[],
 ): HardenedProject {
   const texts = new Map(originals);
+  if (services !== undefined) {
+    const known = new Set(
+      loadCompose({
+        files,
+        env: process.env,
+        profiles: ["*"],
+        undefinedVariables: "warn",
+        overrides: texts,
+      }).specs.map((s) => s.target.service ?? s.target.name),
+    );
+    const unknown = services.filter((s) => !known.has(s));
+    if (unknown.length > 0) {
+      throw new DockwardError(
+        "USAGE",
+        `--service ${unknown.map((u) => JSON.stringify(u)).join(", ")}: no such service in ${files.join(", ")}`,
+        { hint: `the services are: ${[...known].sort().join(", ")}` },
+      );
+    }
+  }
+  const chosen = (f: Finding): boolean =>
+    services === undefined || services.includes(f.target.name);
   const changes = new Map<string, HardenChange[]>();
   for (let pass = 0; pass < 4; pass++) {
     const findings = lintCompose(files, policy, texts);
@@ -54,7 +78,7 @@ export function hardenProject(
     for (const file of files) {
       const text = texts.get(resolve(file)) ?? "";
       const mine = findings
-        .filter((f) => sameFile(f.target.file, file))
+        .filter((f) => sameFile(f.target.file, file) && chosen(f))
         .map((f) => ({ ...f, target: { ...f.target, file } }));
       const result = hardenComposeText(file, text, mine, options);
       if (result.text === text) continue;
@@ -64,5 +88,5 @@ export function hardenProject(
     }
     if (!changed) break;
   }
-  return { texts, changes, remaining: lintCompose(files, policy, texts) };
+  return { texts, changes, remaining: lintCompose(files, policy, texts).filter(chosen) };
 }

@@ -145,3 +145,27 @@ describe("edits", () => {
     expect(out).toContain(`security_opt: [seccomp=${seccomp}, apparmor=web]`);
   });
 });
+
+describe("--service", () => {
+  const f = resolve("/virtual/services.yaml");
+  const src =
+    "services:\n  a:\n    image: x\n    privileged: true\n  b:\n    image: y\n    privileged: true\n";
+
+  it("hardens only the services named", () => {
+    const abs = resolve(f);
+    const r = hardenProject([abs], new Map([[abs, src]]), defaultPolicy("baseline"), OPTIONS, [
+      "b",
+    ]);
+    const out = r.texts.get(abs) ?? "";
+    expect(out).toContain("  a:\n    image: x\n    privileged: true\n");
+    expect(out).toContain("  b:\n    image: y\n    # dockward harden: removed `privileged: true`");
+    expect(r.remaining.every((x) => x.target.name === "b")).toBe(true);
+  });
+
+  it("an unknown service is a usage error naming the ones there are", () => {
+    const abs = resolve(f);
+    expect(() =>
+      hardenProject([abs], new Map([[abs, src]]), defaultPolicy("baseline"), OPTIONS, ["c"]),
+    ).toThrow(/--service "c": no such service/);
+  });
+});
