@@ -60,10 +60,12 @@ export interface GlobalOptions {
 
 /** The docker CLI accepts `--tlsverify=false`; commander wants `--no-tlsverify`. */
 export function normaliseBooleanFlags(argv: readonly string[]): string[] {
+  // after `context create`, --tls takes a directory (--tls=DIR): not the global bool flag
+  const create = argv.findIndex((a, i) => a === "context" && argv[i + 1] === "create");
   return argv
-    .map((arg) => {
+    .map((arg, i) => {
       const m = /^--(tls|tlsverify)=(.*)$/.exec(arg);
-      if (m === null) return arg;
+      if (m === null || (create !== -1 && i > create && m[1] === "tls")) return arg;
       const [, flag = "", value = ""] = m;
       if (/^(1|t|true|TRUE|True)$/.test(value)) return `--${flag}`;
       if (/^(0|f|false|FALSE|False)$/.test(value))

@@ -5,6 +5,7 @@ import { DockwardError, isDockwardError } from "../errors.js";
 import { addEngineOptions, normaliseBooleanFlags } from "./engine-options.js";
 import { apparmorCommand } from "./apparmor.js";
 import { auditCommand } from "./audit.js";
+import { contextCommand } from "./context.js";
 import { hardenCommand } from "./harden.js";
 import { infoCommand } from "./info.js";
 import { limitsCommand } from "./limits.js";
@@ -31,6 +32,9 @@ export function buildProgram(): Command {
   const apparmor = apparmorCommand().exitOverride();
   for (const sub of apparmor.commands) sub.exitOverride();
   program.addCommand(apparmor);
+  const context = contextCommand().exitOverride();
+  for (const sub of context.commands) sub.exitOverride();
+  program.addCommand(context);
   program.addCommand(limitsCommand().exitOverride());
   const harden = hardenCommand().exitOverride();
   for (const sub of harden.commands) sub.exitOverride();
