@@ -11,6 +11,7 @@ import { infoCommand } from "./info.js";
 import { limitsCommand } from "./limits.js";
 import { lintCommand } from "./lint.js";
 import { rulesCommand } from "./rules.js";
+import { tlsCommand } from "./tls.js";
 
 const require = createRequire(import.meta.url);
 const pkg = require("../../package.json") as { version: string };
@@ -39,6 +40,9 @@ export function buildProgram(): Command {
   const harden = hardenCommand().exitOverride();
   for (const sub of harden.commands) sub.exitOverride();
   program.addCommand(harden);
+  const tls = tlsCommand().exitOverride();
+  for (const sub of tls.commands) sub.exitOverride();
+  program.addCommand(tls);
   program.addHelpText(
     "after",
     `

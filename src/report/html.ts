@@ -97,6 +97,7 @@ const THEME_OF_AREA = new Map<string, Theme>([
   ["DMN", "Daemon protection"],
   ["TLS", "Daemon protection"],
   ["CFG", "Daemon protection"],
+  ["PKI", "Daemon protection"],
 ]);
 
 const THEME_BLURB: Record<Theme, string> = {

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import type { Analysis } from "../pki/inspect.js";
 import type { DaemonSpec } from "../spec/daemon.js";
 import type { ContainerSpec } from "../spec/model.js";
 import type {
@@ -6,6 +7,8 @@ import type {
   DaemonRemediation,
   DaemonRule,
   DaemonRuleContext,
+  PkiRule,
+  PkiRuleContext,
   Rule,
   RuleContext,
   RuleHit,
@@ -52,6 +55,21 @@ export function defineDaemonRule<S extends z.ZodMiniType>(def: {
   checkMeta(def.meta);
   return {
     kind: "daemon",
+    meta: { ...def.meta, docs: docsPath(def.meta.id) },
+    options: def.options as z.ZodMiniType<z.output<S>>,
+    check: def.check,
+  };
+}
+
+/** A certificate-material rule (`dockward tls inspect`): the same metadata, over an Analysis. */
+export function definePkiRule<S extends z.ZodMiniType>(def: {
+  meta: RuleMeta<DaemonRemediation>;
+  options: S;
+  check: (material: Analysis, options: z.output<S>, context: PkiRuleContext) => RuleHit[];
+}): PkiRule<z.output<S>> {
+  checkMeta(def.meta);
+  return {
+    kind: "pki",
     meta: { ...def.meta, docs: docsPath(def.meta.id) },
     options: def.options as z.ZodMiniType<z.output<S>>,
     check: def.check,

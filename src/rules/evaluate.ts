@@ -1,12 +1,14 @@
 import type { Policy, PolicyException } from "../policy/policy.js";
+import type { Analysis } from "../pki/inspect.js";
 import type { DaemonSpec } from "../spec/daemon.js";
 import type { ContainerSpec, Target } from "../spec/model.js";
-import { containerRules, daemonRules } from "./registry.js";
+import { containerRules, daemonRules, pkiRules } from "./registry.js";
 import type {
   AnyRule,
   DaemonRuleContext,
   Finding,
   HostFacts,
+  PkiRuleContext,
   RuleContext,
   RuleHit,
   Severity,
@@ -83,39 +85,43 @@ function toFindings(
 ): Finding[] {
   const findings: Finding[] = [];
   for (const { target, file, rule, hits } of judged) {
-    const config = policy.rules.get(rule.meta.id);
+    const meta = rule.meta;
+    const config = policy.rules.get(meta.id);
     for (const hit of hits) {
-      const severity: Severity = config?.severity ?? hit.severity ?? rule.meta.severity;
+      const severity: Severity = config?.severity ?? hit.severity ?? meta.severity;
       const o = hit.origin;
       const where = o.file ?? file;
+      // assigned one by one, in this order: the order of the keys in the JSON report
+      const place: Finding["target"] = { kind: target.kind, name: target.name };
+      if (target.image !== undefined) place.image = target.image;
+      if (where !== undefined) place.file = where;
+      if (o.line !== undefined) place.line = o.line;
+      if (o.column !== undefined) place.column = o.column;
+      if (o.argIndex !== undefined) place.argIndex = o.argIndex;
+      if (o.pointer !== undefined) place.pointer = o.pointer;
       const finding: Finding = {
-        ruleId: rule.meta.id,
-        ruleName: rule.meta.name,
-        title: rule.meta.title,
+        ruleId: meta.id,
+        ruleName: meta.name,
+        title: meta.title,
         severity,
-        cis: [...rule.meta.cis],
-        pss: rule.meta.pss,
-        target: {
-          kind: target.kind,
-          name: target.name,
-          ...(target.image !== undefined ? { image: target.image } : {}),
-          ...(where !== undefined ? { file: where } : {}),
-          ...(o.line !== undefined ? { line: o.line } : {}),
-          ...(o.column !== undefined ? { column: o.column } : {}),
-          ...(o.argIndex !== undefined ? { argIndex: o.argIndex } : {}),
-          ...(o.pointer !== undefined ? { pointer: o.pointer } : {}),
-        },
+        cis: meta.cis.slice(),
+        pss: meta.pss,
+        target: place,
         message: hit.message,
-        remediation: rule.meta.remediation,
-        docs: rule.meta.docs,
+        remediation: meta.remediation,
+        docs: meta.docs,
       };
-      const exception = active.find((e) => exceptionMatches(e, target, rule.meta.id));
-      const inline = suppressions.find(
-        (s) =>
-          (s.ruleId === rule.meta.id || s.ruleId === rule.meta.name) &&
-          s.file === finding.target.file &&
-          (s.service === undefined || s.service === target.service),
-      );
+      const exception =
+        active.length === 0 ? undefined : active.find((e) => exceptionMatches(e, target, meta.id));
+      const inline =
+        exception !== undefined || suppressions.length === 0
+          ? undefined
+          : suppressions.find(
+              (s) =>
+                (s.ruleId === meta.id || s.ruleId === meta.name) &&
+                s.file === place.file &&
+                (s.service === undefined || s.service === target.service),
+            );
       if (exception !== undefined)
         finding.suppressed = { reason: exception.reason, by: `exception at ${exception.at}` };
       else if (inline !== undefined)
@@ -127,6 +133,19 @@ function toFindings(
     }
   }
   return findings;
+}
+
+/** The rules the policy enables, in registry order, with their options. */
+function enabledRules<R extends AnyRule>(
+  rules: readonly R[],
+  policy: Policy,
+): { rule: R; options: unknown }[] {
+  const out: { rule: R; options: unknown }[] = [];
+  for (const rule of rules) {
+    const config = policy.rules.get(rule.meta.id);
+    if (config?.enabled === true) out.push({ rule, options: config.options });
+  }
+  return out;
 }
 
 function splitExceptions(
@@ -158,23 +177,21 @@ export function evaluate(
 ): Evaluation {
   const { active, expired } = splitExceptions(policy, options.now ?? new Date());
   const context: RuleContext = { host: options.host };
-  function* judged(): Generator<Judged> {
-    for (const spec of specs) {
-      for (const rule of containerRules) {
-        const config = policy.rules.get(rule.meta.id);
-        if (config?.enabled !== true) continue;
-        const hits = (rule.check as (s: ContainerSpec, o: unknown, c: RuleContext) => RuleHit[])(
-          spec,
-          config.options,
-          context,
-        );
-        if (hits.length > 0)
-          yield { target: spec.target, file: spec.target.origin.file, rule, hits };
-      }
+  const rules = enabledRules(containerRules, policy);
+  const judged: Judged[] = [];
+  for (const spec of specs) {
+    for (const { rule, options: ruleOptions } of rules) {
+      const hits = (rule.check as (s: ContainerSpec, o: unknown, c: RuleContext) => RuleHit[])(
+        spec,
+        ruleOptions,
+        context,
+      );
+      if (hits.length > 0)
+        judged.push({ target: spec.target, file: spec.target.origin.file, rule, hits });
     }
   }
   return {
-    findings: toFindings(judged(), policy, active, options.suppressions ?? []),
+    findings: toFindings(judged, policy, active, options.suppressions ?? []),
     expiredExceptions: expired,
   };
 }
@@ -201,6 +218,34 @@ export function evaluateDaemons(
         if (hits.length > 0)
           yield { target: spec.target, file: spec.target.origin.file, rule, hits };
       }
+    }
+  }
+  return { findings: toFindings(judged(), policy, active, []), expiredExceptions: expired };
+}
+
+/**
+ * Judge certificate material (`dockward tls inspect`) with the policy's enabled PKI rules;
+ * `target` names what was inspected (a directory or a file).
+ */
+export function evaluatePki(
+  material: Analysis,
+  target: Target,
+  policy: Policy,
+  options: { now?: Date; judged?: ReadonlySet<string> } = {},
+): Evaluation {
+  const now = options.now ?? new Date();
+  const { active, expired } = splitExceptions(policy, now);
+  const context: PkiRuleContext = { now, judged: options.judged ?? new Set() };
+  function* judged(): Generator<Judged> {
+    for (const rule of pkiRules) {
+      const config = policy.rules.get(rule.meta.id);
+      if (config?.enabled !== true) continue;
+      const hits = (rule.check as (m: Analysis, o: unknown, c: PkiRuleContext) => RuleHit[])(
+        material,
+        config.options,
+        context,
+      );
+      if (hits.length > 0) yield { target, file: target.origin.file, rule, hits };
     }
   }
   return { findings: toFindings(judged(), policy, active, []), expiredExceptions: expired };

@@ -30,6 +30,7 @@ import { systemPaths } from "./container/system-paths.js";
 import { unsafeSysctl } from "./container/unsafe-sysctl.js";
 import { volumesFrom } from "./container/volumes-from.js";
 import { daemonRules } from "./daemon/index.js";
+import { pkiRules } from "./pki/index.js";
 import type { AnyRule, Rule } from "./types.js";
 
 /**
@@ -72,10 +73,10 @@ export const containerRules = [
 
 export type ContainerRule = (typeof containerRules)[number];
 
-export { daemonRules };
+export { daemonRules, pkiRules };
 
-/** Every rule: containers first, then daemons, in report order. */
-export const allRules: readonly AnyRule[] = [...containerRules, ...daemonRules];
+/** Every rule: containers, then daemons, then certificate material, in report order. */
+export const allRules: readonly AnyRule[] = [...containerRules, ...daemonRules, ...pkiRules];
 
 const byKey = new Map<string, AnyRule>();
 for (const rule of allRules) {

@@ -1,4 +1,5 @@
 import type { ZodMiniType } from "zod/mini";
+import type { Analysis } from "../pki/inspect.js";
 import type { DaemonSpec } from "../spec/daemon.js";
 import type { ContainerSpec, Origin, TargetKind } from "../spec/model.js";
 
@@ -92,7 +93,24 @@ export interface DaemonRuleContext {
   now: Date;
 }
 
-export type AnyRule = Rule | DaemonRule;
+/**
+ * A rule about certificate material on disk (`dockward tls inspect`): client certificates,
+ * chains, key pairs, key files. The daemon's own files are the DW-TLS rules' (a DaemonSpec).
+ */
+export interface PkiRule<O = unknown> {
+  kind: "pki";
+  meta: RuleMeta<DaemonRemediation> & { docs: string };
+  options: ZodMiniType<O>;
+  check(material: Analysis, options: O, context: PkiRuleContext): RuleHit[];
+}
+
+export interface PkiRuleContext {
+  now: Date;
+  /** files the DW-TLS rules already judged (the daemon's ca.pem, server-cert.pem, server-key.pem) */
+  judged: ReadonlySet<string>;
+}
+
+export type AnyRule = Rule | DaemonRule | PkiRule;
 
 /** A finding: the JSON contract other tools rely on (see README, "JSON output"). */
 export interface Finding {

@@ -12,7 +12,7 @@ export const plainTcp = defineDaemonRule({
     presets: ["baseline", "restricted", "cis"],
     remediation: {
       daemon:
-        'remove the `tcp://` host (`-H` / `"hosts"`) and reach the daemon over SSH (`docker context create NAME --docker host=ssh://USER@HOST`), or serve TCP only with `--tlsverify` and client certificates signed by a CA you control',
+        'remove the `tcp://` host (`-H` / `"hosts"`) and reach the daemon over SSH (`docker context create NAME --docker host=ssh://USER@HOST`), or serve TCP only with `--tlsverify` and client certificates signed by a CA you control (`dockward tls init`)',
     },
   },
   options: noOptions,

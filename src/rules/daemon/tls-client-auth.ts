@@ -12,7 +12,7 @@ export const tlsClientAuth = defineDaemonRule({
     presets: ["baseline", "restricted", "cis"],
     remediation: {
       daemon:
-        '`"tlsverify": true` with `"tlscacert"` naming the CA that signs client certificates (or `--tlsverify --tlscacert …`); never `--tlsverify=false`',
+        '`"tlsverify": true` with `"tlscacert"` naming the CA that signs client certificates (or `--tlsverify --tlscacert …`); never `--tlsverify=false`. `dockward tls init` makes the CA, server and client certificates and the daemon.json lines',
     },
   },
   options: noOptions,

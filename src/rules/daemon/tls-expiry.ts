@@ -15,7 +15,7 @@ export const tlsExpiry = defineDaemonRule({
     presets: ["baseline", "restricted"],
     remediation: {
       daemon:
-        "issue a new certificate (from the same CA, so clients keep working) and restart the daemon: dockerd reads its TLS files only at start; renew well before `notAfter`",
+        "`dockward tls rotate server --ca DIR --out DIR` (same CA, so clients keep working; for an expiring CA: `dockward tls rotate ca`), then restart the daemon: dockerd reads its TLS files only at start",
     },
   },
   options: z.strictObject({ warnDays: z._default(z.int().check(z.nonnegative()), 30) }),

@@ -36,7 +36,7 @@ export const tlsKeyStrength = defineDaemonRule({
     presets: ["baseline", "restricted"],
     remediation: {
       daemon:
-        "re-issue the certificate with an ECDSA P-256 key (`openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`) or RSA of 3072 bits or more, and restart the daemon",
+        "re-issue with an ECDSA P-256 key: `dockward tls rotate server --ca DIR --out DIR` (or `dockward tls rotate ca` for a weak CA key), then restart the daemon",
     },
   },
   options: noOptions,

@@ -12,7 +12,7 @@ export const tlsServerIdentity = defineDaemonRule({
     presets: ["baseline", "restricted"],
     remediation: {
       daemon:
-        're-issue the server certificate with every name and address clients dial as subjectAltName and extendedKeyUsage=serverAuth: with openssl, `-addext "subjectAltName=DNS:HOST,IP:ADDR" -addext "extendedKeyUsage=serverAuth"`',
+        "re-issue the server certificate with every name and address clients dial: `dockward tls rotate server --ca DIR --out DIR --san DNS:HOST --san IP:ADDR` (serverAuth is always set), then restart the daemon",
     },
   },
   options: noOptions,

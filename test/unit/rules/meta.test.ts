@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { allRules, containerRules, daemonRules } from "../../../src/rules/registry.js";
+import { allRules, containerRules, daemonRules, pkiRules } from "../../../src/rules/registry.js";
 
 const docsDir = new URL("../../../docs/rules/", import.meta.url);
 const ruleFiles = readdirSync(new URL("../../../src/rules/container/", import.meta.url)).filter(
@@ -62,11 +62,11 @@ describe("registry, rule files and docs agree", () => {
       for (const c of meta.cis) expect(c, meta.id).toMatch(/^[1-7]\.\d+$/);
       expect(meta.docs).toBe(`docs/rules/${meta.id}.md`);
     }
-    for (const { meta } of daemonRules) {
+    for (const { meta } of [...daemonRules, ...pkiRules]) {
       expect(meta.title.length, meta.id).toBeGreaterThan(5);
       expect(meta.presets.length, meta.id).toBeGreaterThan(0);
       expect(meta.remediation.daemon.length, meta.id).toBeGreaterThan(10);
-      expect(meta.id, meta.id).toMatch(/^DW-(DMN|TLS|CFG)-\d{3}$/);
+      expect(meta.id, meta.id).toMatch(/^DW-(DMN|TLS|CFG|PKI)-\d{3}$/);
       for (const c of meta.cis) expect(c, meta.id).toMatch(/^[1-7](\.\d+){1,2}$/);
       expect(meta.docs).toBe(`docs/rules/${meta.id}.md`);
     }
