@@ -62,6 +62,8 @@ export class JsonInputError extends DockwardError {
 
 /** One RFC 6901 reference token: `~` → `~0`, `/` → `~1`. */
 export function escapePointerToken(token: string): string {
+  // most tokens (field names, indexes, label keys) need no escaping: do not copy them
+  if (!token.includes("~") && !token.includes("/")) return token;
   return token.replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
@@ -165,7 +167,7 @@ export function array<T>(element: Decoder<T>): Decoder<Located<T>[]> {
     if (!Array.isArray(value))
       return fail(ctx, pointer, `expected an array, got ${describe(value)}`);
     return value.map((item: unknown, i) => {
-      const at = childPointer(pointer, i);
+      const at = `${pointer}/${i}`;
       if (item === null) return fail(ctx, at, "null is not allowed here");
       return { value: element(item, at, ctx), pointer: at };
     });
@@ -177,7 +179,7 @@ export const strList: Decoder<Located<string>[]> = (value, pointer, ctx) => {
   if (!Array.isArray(value))
     return fail(ctx, pointer, `expected an array of strings, got ${describe(value)}`);
   return value.map((item: unknown, i) => {
-    const at = childPointer(pointer, i);
+    const at = `${pointer}/${i}`;
     return { value: item === null ? "" : str(item, at, ctx), pointer: at };
   });
 };
@@ -215,10 +217,18 @@ export function orNull<T>(decoder: Decoder<T>): Decoder<T | null> {
 
 /** A Go struct: the listed keys are decoded, others ignored; null means absent. */
 export function object<S extends Shape>(shape: S): Decoder<Decoded<S>> {
-  const known = Object.keys(shape);
-  const folded = new Map(known.map((k) => [foldKey(k), k]));
-  return (value, pointer, ctx) => {
-    if (!isRecord(value)) return fail(ctx, pointer, `expected an object, got ${describe(value)}`);
+  const keys = Object.keys(shape);
+  const folded = new Map(keys.map((k) => [foldKey(k), k]));
+  // parallel arrays and an indexed loop below: this runs for every object of every inspect,
+  // mostly before the JIT has seen it, where for-of and destructuring cost the most
+  const tokens = keys.map((key) => `/${escapePointerToken(key)}`);
+  const decoders = Object.values(shape);
+  /** Every key of the value, in document order: the first wrong value is the one reported. */
+  const walk = (
+    value: Record<string, unknown>,
+    pointer: string,
+    ctx: DecodeContext,
+  ): Decoded<S> => {
     const out: Record<string, Located<unknown>> = {};
     for (const key of Object.keys(value)) {
       const decoder = Object.hasOwn(shape, key) ? shape[key] : undefined;
@@ -241,6 +251,36 @@ export function object<S extends Shape>(shape: S): Decoder<Decoded<S>> {
       out[key] = { value: decoder(item, at, ctx), pointer: at };
     }
     // Sound: each key present in `out` holds what that key's decoder returned.
+    return out as Decoded<S>;
+  };
+  return (value, pointer, ctx) => {
+    if (!isRecord(value)) return fail(ctx, pointer, `expected an object, got ${describe(value)}`);
+    if (ctx.strictKeys) return walk(value, pointer, ctx);
+    // Not strict, unknown keys are skipped unread (an inspect document is mostly keys no rule
+    // reads): look up the shape's keys instead of walking the document's.
+    const out: Record<string, Located<unknown>> = {};
+    try {
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i];
+        const token = tokens[i];
+        const decoder = decoders[i];
+        if (key === undefined || token === undefined || decoder === undefined) continue;
+        const item = value[key];
+        // an own enumerable key, as Object.keys would have listed it
+        if (
+          item === null ||
+          item === undefined ||
+          !Object.prototype.propertyIsEnumerable.call(value, key)
+        )
+          continue;
+        const at = pointer + token;
+        out[key] = { value: decoder(item, at, ctx), pointer: at };
+      }
+    } catch (err) {
+      // several wrong values: report the first in document order, as the walk does
+      if (err instanceof JsonInputError) return walk(value, pointer, ctx);
+      throw err;
+    }
     return out as Decoded<S>;
   };
 }
@@ -374,6 +414,15 @@ export function applyContainerConfig(
   spec.env = fields(ctx, config.Env);
 }
 
+const NAMESPACE_MODES = [
+  ["pid", "PidMode"],
+  ["ipc", "IpcMode"],
+  ["network", "NetworkMode"],
+  ["uts", "UTSMode"],
+  ["userns", "UsernsMode"],
+  ["cgroupns", "CgroupnsMode"],
+] as const;
+
 export function applyHostConfig(
   spec: ContainerSpec,
   hc: DecodedHostConfig,
@@ -388,16 +437,8 @@ export function applyHostConfig(
 
   applySecurity(spec, hc, ctx);
 
-  const namespaces = [
-    ["pid", hc.PidMode],
-    ["ipc", hc.IpcMode],
-    ["network", hc.NetworkMode],
-    ["uts", hc.UTSMode],
-    ["userns", hc.UsernsMode],
-    ["cgroupns", hc.CgroupnsMode],
-  ] as const;
-  for (const [kind, mode] of namespaces) {
-    const f = nonEmpty(ctx, mode);
+  for (const [kind, key] of NAMESPACE_MODES) {
+    const f = nonEmpty(ctx, hc[key]);
     if (f !== undefined) spec.namespaces[kind] = f;
   }
 
