@@ -74,9 +74,10 @@ export function auditCommand(): Command {
       ),
     )
     .addOption(
-      new Option("--concurrency <n>", "container inspects in flight at once, per engine").default(
-        "8",
-      ),
+      new Option(
+        "--concurrency <n>",
+        "container inspects the daemon works on at once, per engine",
+      ).default("8"),
     )
     .addOption(
       new Option(

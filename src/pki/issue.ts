@@ -1,6 +1,5 @@
-import "reflect-metadata";
 import { createPrivateKey, createPublicKey, randomBytes, webcrypto } from "node:crypto";
-import * as x509 from "@peculiar/x509";
+import type * as X509 from "@peculiar/x509";
 import { DockwardError, errorMessage } from "../errors.js";
 import type { CertificateProfile, KeyType, KeyUsage, NameAttribute } from "./profiles.js";
 
@@ -21,7 +20,21 @@ type RsaHashedKeyGenParams = webcrypto.RsaHashedKeyGenParams;
 type EcKeyGenParams = webcrypto.EcKeyGenParams;
 
 const crypto: Crypto = webcrypto;
-x509.cryptoProvider.set(crypto);
+
+/**
+ * @peculiar/x509 (and the reflect-metadata it needs first), loaded on first use: every other
+ * command would otherwise pay for it at start-up.
+ */
+let loaded: typeof X509 | undefined;
+async function x509lib(): Promise<typeof X509> {
+  if (loaded === undefined) {
+    await import("reflect-metadata");
+    const lib = await import("@peculiar/x509");
+    lib.cryptoProvider.set(crypto);
+    loaded = lib;
+  }
+  return loaded;
+}
 
 export interface KeyPair {
   keys: CryptoKeyPair;
@@ -50,8 +63,13 @@ function signatureFor(alg: KeyAlgorithm): Algorithm | EcdsaParams {
   return alg.name === "ECDSA" ? { name: "ECDSA", hash: "SHA-256" } : { name: "RSASSA-PKCS1-v1_5" };
 }
 
+/** DER to PEM: base64 in 64-character lines between BEGIN/END lines. */
 function pem(der: ArrayBuffer, tag: string): string {
-  return `${x509.PemConverter.encode(der, tag)}\n`;
+  const body = Buffer.from(der)
+    .toString("base64")
+    .replace(/(.{64})/g, "$1\n")
+    .replace(/\n$/, "");
+  return `-----BEGIN ${tag}-----\n${body}\n-----END ${tag}-----\n`;
 }
 
 export async function generateKeyPair(type: KeyType): Promise<KeyPair> {
@@ -112,21 +130,21 @@ export function randomSerial(): string {
   return bytes.toString("hex");
 }
 
-function jsonName(attributes: readonly NameAttribute[]): x509.JsonName {
+function jsonName(attributes: readonly NameAttribute[]): X509.JsonName {
   return attributes.map((a) => ({ [a.type]: [a.value] }));
 }
 
-const KEY_USAGE_FLAGS: Record<KeyUsage, x509.KeyUsageFlags> = {
+const keyUsageFlags = (x509: typeof X509): Record<KeyUsage, X509.KeyUsageFlags> => ({
   digitalSignature: x509.KeyUsageFlags.digitalSignature,
   keyEncipherment: x509.KeyUsageFlags.keyEncipherment,
   keyCertSign: x509.KeyUsageFlags.keyCertSign,
   cRLSign: x509.KeyUsageFlags.cRLSign,
-};
+});
 
-const EKU_OIDS = {
+const ekuOids = (x509: typeof X509) => ({
   serverAuth: x509.ExtendedKeyUsage.serverAuth,
   clientAuth: x509.ExtendedKeyUsage.clientAuth,
-};
+});
 
 export interface Issuer {
   /** the CA certificate (PEM); undefined = self-signed */
@@ -140,7 +158,10 @@ export async function issueCertificate(
   subjectKey: CryptoKey,
   issuer: Issuer,
 ): Promise<string> {
-  const extensions: x509.Extension[] = [
+  const x509 = await x509lib();
+  const KEY_USAGE_FLAGS = keyUsageFlags(x509);
+  const EKU_OIDS = ekuOids(x509);
+  const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(profile.isCa, undefined, true),
     new x509.KeyUsagesExtension(
       // a bit set: the enum's values are the bits, and an OR of them is no single member
