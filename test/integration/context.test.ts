@@ -169,6 +169,20 @@ describe("dockward context create, used by the real docker CLI", () => {
         env,
       );
       expect(info.stdout.trim(), info.stderr).toBe(h.daemonId);
+      // the forced command names the socket, so a host WITHOUT a socket path reaches the same
+      // daemon: the form docker CLI 20.10 understands
+      const plain = await dw(["context", "create", "dw-restricted-plain", "--host", h.sshHost], {
+        PATH: env.PATH ?? "",
+      });
+      expect(plain.code, plain.stderr).toBe(0);
+      for (const docker of DOCKER_CLIS) {
+        const viaPlain = await run(
+          docker,
+          ["--context", "dw-restricted-plain", "info", "--format", "{{.ID}}"],
+          env,
+        );
+        expect(viaPlain.stdout.trim(), `${docker}: ${viaPlain.stderr}`).toBe(h.daemonId);
+      }
       // anything else asked through that key runs the forced command instead
       const shell = await run(join(bin, "ssh"), ["-T", "dwt-sshd", "echo", "escaped"], env);
       expect(shell.stdout).not.toContain("escaped");
