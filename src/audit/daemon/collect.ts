@@ -510,29 +510,66 @@ export async function collectDaemons(options: CollectOptions): Promise<DaemonCol
       `cannot list processes in ${procRoot} (${errnoOf(err)}): the daemon is audited from its API only`,
     );
   }
-  const found = await Promise.all(processes.map((p) => listeners(p.pid, { procRoot })));
-  const serving = processes.flatMap((p, i) => {
-    const l = found[i];
-    if (l === undefined) return [];
-    const hit =
-      parsed.scheme === "unix"
+  // Reading a process's listeners walks its fds and its network tables: do it for the
+  // daemons whose settings name the endpoint first, and for the rest only when none of
+  // those really listens there (the listeners, not the settings, decide).
+  const found = new Map<number, ProcessListeners>();
+  const read = async (indexes: readonly number[]): Promise<void> => {
+    const got = await Promise.all(
+      indexes.map((i) => listeners(processes[i]?.pid ?? -1, { procRoot })),
+    );
+    indexes.forEach((i, k) => {
+      const l = got[k];
+      if (l !== undefined) found.set(i, l);
+    });
+  };
+  const claims = (p: DockerdProcess): boolean =>
+    p.exposure.hosts.some(
+      (h) =>
+        h.address.scheme === "fd" ||
+        (parsed.scheme === "unix" &&
+          h.address.scheme === "unix" &&
+          samePath(h.address.path, parsed.socketPath)) ||
+        (parsed.scheme === "tcp" && h.address.scheme === "tcp" && h.address.port === parsed.port),
+    );
+  const servingAmong = (indexes: readonly number[]): number[] =>
+    indexes.filter((i) => {
+      const l = found.get(i);
+      if (l === undefined) return false;
+      return parsed.scheme === "unix"
         ? l.unix.some((u) => u.path !== undefined && samePath(u.path, parsed.socketPath))
         : parsed.scheme === "tcp"
           ? l.tcp.some((t) => t.port === parsed.port)
           : false;
-    return hit ? [i] : [];
-  });
+    });
+  const all = processes.map((_, i) => i);
+  const likely =
+    options.daemons === "all"
+      ? all
+      : all.filter((i) => {
+          const p = processes[i];
+          return p !== undefined && claims(p);
+        });
+  await read(likely);
+  let serving = servingAmong(likely);
+  if (serving.length === 0 && likely.length < all.length) {
+    const rest = all.filter((i) => !likely.includes(i));
+    await read(rest);
+    serving = servingAmong(rest);
+  }
   const chosen = options.daemons === "all" ? processes.map((_, i) => i) : serving;
   const specs: DaemonSpec[] = [];
   for (const i of chosen) {
     const proc = processes[i];
-    const l = found[i];
+    const l = found.get(i);
     if (proc === undefined || l === undefined) continue;
     const info = serving.includes(i) ? options.info : undefined;
     specs.push(await processSpec(proc, l, info, options.probeTimeoutMs, procRoot));
   }
   if (serving.length === 0) {
-    const unreadable = found.some((l) => l.problems.some((p) => p.code === "PROC_UNREADABLE"));
+    const unreadable = [...found.values()].some((l) =>
+      l.problems.some((p) => p.code === "PROC_UNREADABLE"),
+    );
     warnings.push(
       `no dockerd process visible here serves ${options.host}${unreadable ? " (some /proc entries could not be read: run the audit as root)" : ""}: that daemon is audited from its API only`,
     );

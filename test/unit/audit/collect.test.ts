@@ -186,3 +186,40 @@ describe("a rootless dockerd", () => {
     }
   });
 });
+
+describe("matching the endpoint to its daemon", () => {
+  it("trusts the listeners over the settings: a daemon whose -H names another socket still serves it", async () => {
+    const proc = await fakeProc([
+      {
+        pid: 930,
+        comm: "dockerd",
+        cmdline: ["dockerd", "-H", "unix:///run/other.sock"],
+        environ: { HOME: "/root" },
+        fds: { 3: "socket:[6001]" },
+        net: { tcp: EMPTY_TCP, unix: UNIX },
+      },
+      {
+        pid: 931,
+        comm: "dockerd",
+        cmdline: ["dockerd", "-H", "unix:///run/docker.sock"],
+        environ: { HOME: "/root" },
+        fds: {},
+        net: { tcp: EMPTY_TCP, unix: UNIX.split("\n")[0] ?? "" },
+      },
+    ]);
+    try {
+      const { specs, warnings } = await collectDaemons({
+        host: "unix:///run/docker.sock",
+        info: undefined,
+        daemons: "serving",
+        probeTimeoutMs: 500,
+        procRoot: proc.procRoot,
+      });
+      // 931 says it listens there but does not; 930 does, whatever its flags say
+      expect(specs.map((s) => s.pid)).toEqual([930]);
+      expect(warnings.join("\n")).toMatch(/pid 931 on unix:\/\/\/run\/docker\.sock/);
+    } finally {
+      await proc.cleanup();
+    }
+  });
+});
