@@ -1,8 +1,7 @@
 import * as z from "zod/mini";
 import { defineDaemonRule } from "../define.js";
 import type { RuleHit } from "../types.js";
-
-const DAY = 24 * 60 * 60 * 1000;
+import { plural, validityOf } from "./util.js";
 
 export const tlsExpiry = defineDaemonRule({
   meta: {
@@ -20,7 +19,6 @@ export const tlsExpiry = defineDaemonRule({
   },
   options: z.strictObject({ warnDays: z._default(z.int().check(z.nonnegative()), 30) }),
   check(spec, options, context) {
-    const now = context.now.getTime();
     const hits: RuleHit[] = [];
     for (const [what, file] of [
       ["server certificate", spec.tls?.cert],
@@ -28,23 +26,20 @@ export const tlsExpiry = defineDaemonRule({
     ] as const) {
       const c = file?.certificate;
       if (file === undefined || c === undefined) continue;
-      const notAfter = Date.parse(c.notAfter);
-      const notBefore = Date.parse(c.notBefore);
-      const day = (t: number): string => new Date(t).toISOString().slice(0, 10);
-      if (notAfter < now) {
+      const v = validityOf(c, context.now, options.warnDays);
+      if (v?.state === "expired") {
         hits.push({
-          message: `the daemon's ${what} ${file.path} (${c.subject}) expired on ${day(notAfter)}: clients must either fail or stop verifying, and stopping verifying is how mutual TLS quietly ends`,
+          message: `the daemon's ${what} ${file.path} (${c.subject}) expired on ${v.date}: clients must either fail or stop verifying, and stopping verifying is how mutual TLS quietly ends`,
           origin: file.origin,
         });
-      } else if (notBefore > now) {
+      } else if (v?.state === "not-yet-valid") {
         hits.push({
-          message: `the daemon's ${what} ${file.path} (${c.subject}) is not valid until ${day(notBefore)}: check the clock of the machine that issued it`,
+          message: `the daemon's ${what} ${file.path} (${c.subject}) is not valid until ${v.date}: check the clock of the machine that issued it`,
           origin: file.origin,
         });
-      } else if (notAfter - now < options.warnDays * DAY) {
-        const days = Math.floor((notAfter - now) / DAY);
+      } else if (v?.state === "expiring") {
         hits.push({
-          message: `the daemon's ${what} ${file.path} (${c.subject}) expires in ${days} day${days === 1 ? "" : "s"} (${day(notAfter)})`,
+          message: `the daemon's ${what} ${file.path} (${c.subject}) expires in ${plural(v.days, "day")} (${v.date})`,
           origin: file.origin,
           severity: "medium",
         });

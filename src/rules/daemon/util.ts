@@ -1,3 +1,4 @@
+import type { CertificateSummary } from "../../audit/daemon/certificate.js";
 import type { DaemonFact, FileFacts, TcpEndpoint } from "../../spec/daemon.js";
 import type { Origin } from "../../spec/model.js";
 import type { RuleHit } from "../types.js";
@@ -52,4 +53,38 @@ export function how(fact: DaemonFact<unknown>): string {
 
 export function originOf(file: { origin: Origin }): Origin {
   return file.origin;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/**
+ * Where a certificate stands in its validity window: expired, not yet valid, or expiring
+ * within `warnDays` (with whole days left); undefined when none of these. `date` is the day
+ * (YYYY-MM-DD) that matters: notAfter, or notBefore for one not yet valid.
+ */
+export function validityOf(
+  c: CertificateSummary,
+  now: Date,
+  warnDays: number,
+):
+  | { state: "expired" | "not-yet-valid"; date: string }
+  | { state: "expiring"; days: number; date: string }
+  | undefined {
+  const notAfter = Date.parse(c.notAfter);
+  const notBefore = Date.parse(c.notBefore);
+  const day = (t: number): string => new Date(t).toISOString().slice(0, 10);
+  if (notAfter < now.getTime()) return { state: "expired", date: day(notAfter) };
+  if (notBefore > now.getTime()) return { state: "not-yet-valid", date: day(notBefore) };
+  if (notAfter - now.getTime() < warnDays * DAY)
+    return {
+      state: "expiring",
+      days: Math.floor((notAfter - now.getTime()) / DAY),
+      date: day(notAfter),
+    };
+  return undefined;
+}
+
+/** "in 3 days", "in 1 day" */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }

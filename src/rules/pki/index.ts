@@ -1,8 +1,8 @@
 import { weakKey } from "../daemon/tls-key-strength.js";
-import { octal } from "../daemon/util.js";
+import { octal, plural, validityOf } from "../daemon/util.js";
 import { definePkiRule, noOptions } from "../define.js";
 import type { PkiRule, RuleHit } from "../types.js";
-import { type CertEntry, daysLeft, type RawFile } from "../../pki/inspect.js";
+import type { CertEntry, RawFile } from "../../pki/inspect.js";
 
 /**
  * The certificate-material rules of `dockward tls inspect`: what the DW-TLS rules (the daemon's
@@ -168,20 +168,20 @@ export const certificateValidity = definePkiRule({
     const hits: RuleHit[] = [];
     for (const c of a.certificates) {
       if (context.judged.has(`${c.file.path}#${c.index}`)) continue;
-      const days = daysLeft(c.summary, context.now);
-      if (Date.parse(c.summary.notAfter) < context.now.getTime())
+      const v = validityOf(c.summary, context.now, 30);
+      if (v?.state === "expired")
         hits.push({
-          message: `${where(c)} (${c.summary.subject}) expired on ${c.summary.notAfter.slice(0, 10)}`,
+          message: `${where(c)} (${c.summary.subject}) expired on ${v.date}`,
           origin: at(c.file),
         });
-      else if (Date.parse(c.summary.notBefore) > context.now.getTime())
+      else if (v?.state === "not-yet-valid")
         hits.push({
-          message: `${where(c)} (${c.summary.subject}) is not valid until ${c.summary.notBefore.slice(0, 10)}`,
+          message: `${where(c)} (${c.summary.subject}) is not valid until ${v.date}`,
           origin: at(c.file),
         });
-      else if (days < 30)
+      else if (v?.state === "expiring")
         hits.push({
-          message: `${where(c)} (${c.summary.subject}) expires in ${days} day${days === 1 ? "" : "s"} (${c.summary.notAfter.slice(0, 10)})`,
+          message: `${where(c)} (${c.summary.subject}) expires in ${plural(v.days, "day")} (${v.date})`,
           origin: at(c.file),
           severity: "medium",
         });
