@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import {
   type CertificateSummary,
-  CURVE_BITS,
+  describeKeyObject,
   summariseCertificate,
 } from "../audit/daemon/certificate.js";
 import { DockwardError, errorMessage, systemErrorCode } from "../errors.js";
@@ -262,15 +262,7 @@ export function analyseMaterial(material: Material): Analysis {
 }
 
 export function describeKey(keyPem: string): NonNullable<KeyEntry["key"]> {
-  const k = createPrivateKey(keyPem);
-  const type = k.asymmetricKeyType ?? "unknown";
-  const d = k.asymmetricKeyDetails ?? {};
-  const curve = d.namedCurve;
-  return {
-    type,
-    bits: d.modulusLength ?? (curve === undefined ? undefined : CURVE_BITS[curve]),
-    curve,
-  };
+  return describeKeyObject(createPrivateKey(keyPem));
 }
 
 const DAY = 24 * 60 * 60 * 1000;

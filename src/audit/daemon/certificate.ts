@@ -1,4 +1,4 @@
-import { X509Certificate } from "node:crypto";
+import { type KeyObject, X509Certificate } from "node:crypto";
 
 /**
  * A certificate as an audit reports it, from the DER bytes a TLS peer sent. Pure apart from
@@ -34,7 +34,7 @@ const EKU_NAMES: Readonly<Record<string, string>> = {
 };
 
 /** Key sizes of the named curves node reports (secp224r1 is too small, but it is a size). */
-export const CURVE_BITS: Readonly<Record<string, number>> = {
+const CURVE_BITS: Readonly<Record<string, number>> = {
   secp224r1: 224,
   prime256v1: 256,
   secp256k1: 256,
@@ -101,16 +101,21 @@ function iso(date: string): string {
   return Number.isNaN(ms) ? date : new Date(ms).toISOString();
 }
 
-/** Summarise a DER (or PEM) certificate. */
-export function summariseCertificate(der: Buffer | string): CertificateSummary {
-  const cert = new X509Certificate(der);
-  const type = cert.publicKey.asymmetricKeyType ?? "unknown";
-  const details = cert.publicKey.asymmetricKeyDetails ?? {};
+/** A key's type, size in bits (RSA modulus, EC curve, Ed25519/448) and curve name. */
+export function describeKeyObject(key: KeyObject): CertificateSummary["key"] {
+  const type = key.asymmetricKeyType ?? "unknown";
+  const details = key.asymmetricKeyDetails ?? {};
   const curve = details.namedCurve;
   const bits =
     details.modulusLength ??
     (curve === undefined ? undefined : CURVE_BITS[curve]) ??
     OKP_BITS[type];
+  return { type, bits, curve };
+}
+
+/** Summarise a DER (or PEM) certificate. */
+export function summariseCertificate(der: Buffer | string): CertificateSummary {
+  const cert = new X509Certificate(der);
   // X509Certificate.keyUsage is the EXTENDED key usage list (undefined when absent).
   const eku = cert.keyUsage as string[] | undefined;
   return {
@@ -121,7 +126,7 @@ export function summariseCertificate(der: Buffer | string): CertificateSummary {
     notAfter: iso(cert.validTo),
     serialNumber: cert.serialNumber,
     fingerprint256: cert.fingerprint256,
-    key: { type, bits, curve },
+    key: describeKeyObject(cert.publicKey),
     extendedKeyUsage: eku?.map((oid) => EKU_NAMES[oid] ?? oid),
     isCa: cert.ca,
     selfSigned: cert.checkIssued(cert) && cert.verify(cert.publicKey),

@@ -17,7 +17,7 @@ import type {
   UnixEndpoint,
 } from "../../spec/daemon.js";
 import type { Origin } from "../../spec/model.js";
-import { CURVE_BITS, summariseCertificate } from "./certificate.js";
+import { describeKeyObject, summariseCertificate } from "./certificate.js";
 import { type DockerdProcess, findDockerdProcesses } from "./process.js";
 import { type ProcessListeners, listeners } from "./listeners.js";
 import { probe } from "./probe.js";
@@ -204,13 +204,7 @@ async function keyFile(ctx: ProcessContext, setting: Setting<string>): Promise<T
   if (base.file === undefined) return { ...base, key: undefined };
   try {
     const key = createPrivateKey(await fs.readFile(through(ctx, setting.value), "utf8"));
-    const d = key.asymmetricKeyDetails ?? {};
-    const bits =
-      d.modulusLength ?? (d.namedCurve === undefined ? undefined : CURVE_BITS[d.namedCurve]);
-    return {
-      ...base,
-      key: { type: key.asymmetricKeyType ?? "unknown", bits, curve: d.namedCurve },
-    };
+    return { ...base, key: describeKeyObject(key) };
   } catch (err) {
     return { ...base, key: undefined, error: `not a readable private key (${errnoOf(err)})` };
   }
