@@ -96,3 +96,8 @@ export function systemErrorCode(err: unknown): string | undefined {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** For a message: the system error code (ENOENT, EACCES, ...) when there is one, else the error's text. */
+export function errorReason(err: unknown): string {
+  return systemErrorCode(err) ?? errorMessage(err);
+}

@@ -22,6 +22,7 @@ import { type DockerdProcess, findDockerdProcesses } from "./process.js";
 import { type ProcessListeners, listeners } from "./listeners.js";
 import { probe } from "./probe.js";
 import type { Problem, Setting, SettingOrigin } from "./types.js";
+import { errorReason } from "../../errors.js";
 
 /**
  * Collect DaemonSpecs for an audit: the I/O edge that ties the /proc readers, the probe and
@@ -63,12 +64,6 @@ const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 
 function isLoopback(hostname: string): boolean {
   return LOOPBACK_NAMES.has(hostname) || hostname.startsWith("127.");
-}
-
-function errnoOf(err: unknown): string {
-  if (typeof err === "object" && err !== null && "code" in err && typeof err.code === "string")
-    return err.code;
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** /var/run is /run on every current distribution: compare sockets with that in mind. */
@@ -177,7 +172,7 @@ async function statFile(ctx: ProcessContext, path: string, origin: Origin): Prom
     const st = await fs.stat(through(ctx, path));
     return { path, origin, file: facts(path, st, ctx.accounts), error: undefined };
   } catch (err) {
-    return { path, origin, file: undefined, error: errnoOf(err) };
+    return { path, origin, file: undefined, error: errorReason(err) };
   }
 }
 
@@ -194,7 +189,7 @@ async function certificateFile(
     return {
       ...base,
       certificate: undefined,
-      error: `not a readable PEM certificate (${errnoOf(err)})`,
+      error: `not a readable PEM certificate (${errorReason(err)})`,
     };
   }
 }
@@ -206,7 +201,11 @@ async function keyFile(ctx: ProcessContext, setting: Setting<string>): Promise<T
     const key = createPrivateKey(await fs.readFile(through(ctx, setting.value), "utf8"));
     return { ...base, key: describeKeyObject(key) };
   } catch (err) {
-    return { ...base, key: undefined, error: `not a readable private key (${errnoOf(err)})` };
+    return {
+      ...base,
+      key: undefined,
+      error: `not a readable private key (${errorReason(err)})`,
+    };
   }
 }
 
@@ -501,7 +500,7 @@ export async function collectDaemons(options: CollectOptions): Promise<DaemonCol
     processes = await findDockerdProcesses({ procRoot });
   } catch (err) {
     warnings.push(
-      `cannot list processes in ${procRoot} (${errnoOf(err)}): the daemon is audited from its API only`,
+      `cannot list processes in ${procRoot} (${errorReason(err)}): the daemon is audited from its API only`,
     );
   }
   // Reading a process's listeners walks its fds and its network tables: do it for the

@@ -11,6 +11,7 @@ import {
   socketInodes,
 } from "./proc-net.js";
 import type { ProcOptions, Problem } from "./types.js";
+import { systemErrorCode } from "../../errors.js";
 
 /**
  * The sockets one process really listens on, from /proc: the rows of its network namespace's
@@ -60,15 +61,8 @@ export interface ListenerOptions extends ProcOptions {
   endianness?: Endianness;
 }
 
-function errnoOf(err: unknown): string | undefined {
-  if (typeof err === "object" && err !== null && "code" in err && typeof err.code === "string") {
-    return err.code;
-  }
-  return undefined;
-}
-
 function unreadable(path: string, err: unknown, why: string): Problem {
-  const code = errnoOf(err);
+  const code = systemErrorCode(err);
   return {
     code: "PROC_UNREADABLE",
     message: `cannot read ${path} (${code ?? String(err)}): ${why}`,
@@ -104,7 +98,7 @@ async function statSocketFile(
       },
     };
   } catch (err) {
-    const code = errnoOf(err);
+    const code = systemErrorCode(err);
     return {
       problem: {
         code: "SOCKET_FILE",
@@ -150,7 +144,7 @@ export async function listeners(
       text = await fs.readFile(path, "utf8");
     } catch (err) {
       // tcp6 is missing when IPv6 is disabled in the kernel: not a problem.
-      if (!(table === "tcp6" && errnoOf(err) === "ENOENT")) {
+      if (!(table === "tcp6" && systemErrorCode(err) === "ENOENT")) {
         problems.push(unreadable(path, err, "TCP listeners unknown"));
       }
       continue;

@@ -1,6 +1,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { type CertificateSummary, summariseCertificate } from "./certificate.js";
+import { systemErrorCode } from "../../errors.js";
 
 /**
  * Probe one TCP endpoint the way an outsider would, to learn whether it is a Docker API and
@@ -230,13 +231,6 @@ type Attempt =
   | { kind: "error"; code: string | undefined; message: string; connected: boolean }
   | { kind: "timeout"; connected: boolean };
 
-function errnoOf(err: unknown): string | undefined {
-  if (typeof err === "object" && err !== null && "code" in err && typeof err.code === "string") {
-    return err.code;
-  }
-  return undefined;
-}
-
 function pingRequest(host: string, port: number): string {
   const authority = net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
   return (
@@ -297,7 +291,7 @@ function exchange(
       check(true);
     });
     socket.on("error", (err: Error) => {
-      finish({ kind: "error", code: errnoOf(err), message: err.message, connected });
+      finish({ kind: "error", code: systemErrorCode(err), message: err.message, connected });
     });
   });
 }

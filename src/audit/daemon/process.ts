@@ -12,6 +12,7 @@ import {
   resolveExposure,
 } from "./config.js";
 import type { ProcOptions, Problem, Setting } from "./types.js";
+import { errorReason, systemErrorCode } from "../../errors.js";
 
 /**
  * The running dockerd processes, found in /proc. This is the I/O edge: it reads comm, exe,
@@ -67,20 +68,9 @@ export interface DockerdProcess {
 
 const DOCKERD = "dockerd";
 
-function errno(err: unknown): string | undefined {
-  if (typeof err === "object" && err !== null && "code" in err && typeof err.code === "string") {
-    return err.code;
-  }
-  return undefined;
-}
-
 function withErrno(err: unknown): { errno?: string } {
-  const code = errno(err);
+  const code = systemErrorCode(err);
   return code === undefined ? {} : { errno: code };
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** /proc/PID/cmdline → argv (the kernel ends every argument with NUL). */
@@ -134,7 +124,7 @@ async function readDaemonJson(
   try {
     text = await readText(readPath);
   } catch (err) {
-    const code = errno(err);
+    const code = systemErrorCode(err);
     if (code === "ENOENT") return { status: explicit ? "missing" : "absent", path, readPath };
     return { status: "unreadable", path, readPath, errno: code };
   }
@@ -236,7 +226,7 @@ export async function readDockerdProcess(
   } catch (err) {
     problems.push({
       code: "PROC_UNREADABLE",
-      message: `cannot read ${join(procDir, "environ")} (${errno(err) ?? message(err)}): TLS file defaults assume HOME=/root`,
+      message: `cannot read ${join(procDir, "environ")} (${errorReason(err)}): TLS file defaults assume HOME=/root`,
       path: join(procDir, "environ"),
       ...withErrno(err),
     });
