@@ -1,6 +1,6 @@
 import { type Document, isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import type * as z from "zod/mini";
-import { readFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { DockwardError, errorMessage, systemErrorCode } from "./errors.js";
 
 /**
@@ -84,5 +84,35 @@ export function readInputFile(file: string, what: string, hint: string): string 
       `cannot read ${what} ${file}: ${systemErrorCode(err) === "ENOENT" ? "no such file" : errorMessage(err)}`,
       { hint },
     );
+  }
+}
+
+/**
+ * Replace `file` atomically (a temp name beside it, then rename): a failure leaves the old file
+ * and no half-written one. The mode is `mode`, else the replaced file's, else 0644. A failure is
+ * a DockwardError naming the file, with `hint`.
+ */
+export function writeFileAtomic(
+  file: string,
+  text: string,
+  options: { mode?: number; hint: string },
+): void {
+  let mode = options.mode;
+  if (mode === undefined) {
+    try {
+      mode = statSync(file).mode & 0o7777;
+    } catch {
+      mode = 0o644;
+    }
+  }
+  const tmp = `${file}.dockward-${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text, { mode, flag: "wx" });
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new DockwardError("BAD_INPUT", `cannot write ${file}: ${errorMessage(err)}`, {
+      hint: options.hint,
+    });
   }
 }

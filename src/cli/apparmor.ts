@@ -1,4 +1,3 @@
-import { renameSync, writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import {
   type CheckResult,
@@ -9,20 +8,15 @@ import {
 } from "../apparmor/parser.js";
 import { defaultSpec, generateProfile } from "../apparmor/profile.js";
 import { loadAppArmorSpec, PROFILE_NAME } from "../apparmor/spec.js";
-import { DockwardError, errorMessage } from "../errors.js";
-import { readInputFile } from "../yaml-input.js";
+import { DockwardError } from "../errors.js";
+import { readInputFile, writeFileAtomic } from "../yaml-input.js";
 
-/** Write atomically (a temp name, then rename): a failed run leaves no half-written profile. */
+/** A failed run leaves no half-written profile. */
 function writeOut(file: string, text: string): void {
-  const tmp = `${file}.dockward-${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, text, { mode: 0o644 });
-    renameSync(tmp, file);
-  } catch (err) {
-    throw new DockwardError("BAD_INPUT", `cannot write ${file}: ${errorMessage(err)}`, {
-      hint: "check that the directory exists and is writable, or omit --out to print the profile",
-    });
-  }
+  writeFileAtomic(file, text, {
+    mode: 0o644,
+    hint: "check that the directory exists and is writable, or omit --out to print the profile",
+  });
 }
 
 function readProfile(file: string): string {

@@ -1,8 +1,8 @@
-import { copyFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { copyFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { createTwoFilesPatch } from "diff";
-import { DockwardError, errorMessage } from "../errors.js";
+import { DockwardError } from "../errors.js";
 import type { HardenChange, HardenComposeOptions } from "../harden/compose.js";
 import { hardenProject } from "../harden/project.js";
 import { hardenRunArgv, shellQuote } from "../harden/run.js";
@@ -17,6 +17,7 @@ import {
 } from "../rules/types.js";
 import { findDefaultComposeFile } from "../spec/compose/index.js";
 import { parseBytes } from "../spec/units.js";
+import { readInputFile, writeFileAtomic } from "../yaml-input.js";
 
 interface HardenFlags {
   memory?: string;
@@ -148,15 +149,11 @@ Examples:
           files.push(found);
         }
         const texts = new Map<string, string>();
-        for (const file of files) {
-          try {
-            texts.set(resolve(file), readFileSync(file, "utf8"));
-          } catch (err) {
-            throw new DockwardError("BAD_INPUT", `cannot read ${file}: ${errorMessage(err)}`, {
-              hint: "check the path given with -f",
-            });
-          }
-        }
+        for (const file of files)
+          texts.set(
+            resolve(file),
+            readInputFile(file, "compose file", "check the path given with -f"),
+          );
         const {
           texts: hardened,
           changes,
@@ -174,9 +171,9 @@ Examples:
           } else if (opts.write === true) {
             if (text !== original) {
               copyFileSync(file, `${file}.bak`);
-              const tmp = `${file}.dockward-${process.pid}.tmp`;
-              writeFileSync(tmp, text);
-              renameSync(tmp, file);
+              writeFileAtomic(file, text, {
+                hint: "check that the file and its directory are writable, or use --diff",
+              });
               process.stderr.write(`dockward: wrote ${file} (the original is ${file}.bak)\n`);
             } else process.stderr.write(`dockward: ${file}: nothing to change\n`);
           } else {
