@@ -72,8 +72,9 @@ export function hardenProject(
   const chosen = (f: Finding): boolean =>
     services === undefined || services.includes(f.target.name);
   const changes = new Map<string, HardenChange[]>();
+  // the findings on the texts as they are now: what the next pass fixes, or what remains
+  let findings = lintCompose(files, policy, texts);
   for (let pass = 0; pass < 4; pass++) {
-    const findings = lintCompose(files, policy, texts);
     let changed = false;
     for (const file of files) {
       const text = texts.get(resolve(file)) ?? "";
@@ -87,6 +88,7 @@ export function hardenProject(
       changes.set(file, [...(changes.get(file) ?? []), ...result.changes]);
     }
     if (!changed) break;
+    findings = lintCompose(files, policy, texts);
   }
-  return { texts, changes, remaining: lintCompose(files, policy, texts).filter(chosen) };
+  return { texts, changes, remaining: findings.filter(chosen) };
 }

@@ -132,8 +132,10 @@ export function hardenRunArgv(
   let current = [...argv];
   const changes: RunChange[] = [];
   const seen = new Set<string>();
+  // the findings on the command as it is now: what the next pass fixes, or what remains
+  let findings = lintRun(current, policy, cwd);
   for (let pass = 0; pass < 4; pass++) {
-    const result = onePass(current, lintRun(current, policy, cwd), options, cwd);
+    const result = onePass(current, findings, options, cwd);
     // a fix that did not make its finding go away is not applied twice
     if (result.changes.every((c) => seen.has(c.what))) break;
     current = result.argv;
@@ -141,8 +143,9 @@ export function hardenRunArgv(
       if (!seen.has(c.what)) changes.push(c);
       seen.add(c.what);
     }
+    findings = lintRun(current, policy, cwd);
   }
-  return { argv: current, changes, remaining: lintRun(current, policy, cwd) };
+  return { argv: current, changes, remaining: findings };
 }
 
 /** Quote words for a POSIX shell: plain when safe, else in single quotes. */
