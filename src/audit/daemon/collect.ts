@@ -1,6 +1,6 @@
 import { createPrivateKey } from "node:crypto";
 import * as fs from "node:fs/promises";
-import { dirname, isAbsolute, join, posix } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import { parseHost } from "../../engine/host.js";
 import {
   type DaemonInfo,
@@ -23,6 +23,7 @@ import { type ProcessListeners, listeners } from "./listeners.js";
 import { probe } from "./probe.js";
 import type { Problem, Setting, SettingOrigin } from "./types.js";
 import { errorReason } from "../../errors.js";
+import { canonicalHostPath } from "../../rules/util.js";
 
 /**
  * Collect DaemonSpecs for an audit: the I/O edge that ties the /proc readers, the probe and
@@ -68,8 +69,7 @@ function isLoopback(hostname: string): boolean {
 
 /** /var/run is /run on every current distribution: compare sockets with that in mind. */
 function samePath(a: string, b: string): boolean {
-  const norm = (p: string): string => posix.normalize(p).replace(/^\/var\/run\//, "/run/");
-  return norm(a) === norm(b);
+  return canonicalHostPath(a) === canonicalHostPath(b);
 }
 
 // ---------------------------------------------------------------------------------------------
