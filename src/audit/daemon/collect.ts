@@ -1,6 +1,6 @@
 import { createPrivateKey } from "node:crypto";
 import * as fs from "node:fs/promises";
-import { dirname, isAbsolute, join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseHost } from "../../engine/host.js";
 import {
   type DaemonInfo,
@@ -18,7 +18,7 @@ import type {
 } from "../../spec/daemon.js";
 import type { Origin } from "../../spec/model.js";
 import { describeKeyObject, summariseCertificate } from "./certificate.js";
-import { type DockerdProcess, findDockerdProcesses } from "./process.js";
+import { type DockerdProcess, findDockerdProcesses, pathSeenBy } from "./process.js";
 import { type ProcessListeners, listeners } from "./listeners.js";
 import { probe } from "./probe.js";
 import type { Problem, Setting, SettingOrigin } from "./types.js";
@@ -138,7 +138,7 @@ interface ProcessContext {
 
 /** A path as the daemon sees it, read through /proc/PID/root (or cwd for a relative one). */
 function through(ctx: ProcessContext, path: string): string {
-  return isAbsolute(path) ? join(ctx.procDir, "root", path) : join(ctx.procDir, "cwd", path);
+  return pathSeenBy(ctx.procDir, path);
 }
 
 function originOf(ctx: ProcessContext, o: SettingOrigin): Origin {

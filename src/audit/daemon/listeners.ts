@@ -1,6 +1,7 @@
 import * as fs from "node:fs/promises";
 import { endianness as hostEndianness } from "node:os";
-import { isAbsolute, join } from "node:path";
+import { join } from "node:path";
+import { pathSeenBy } from "./process.js";
 import {
   type Endianness,
   type SocketAddress,
@@ -84,7 +85,7 @@ async function statSocketFile(
   procDir: string,
   path: string,
 ): Promise<{ file: SocketFile } | { problem: Problem }> {
-  const statPath = isAbsolute(path) ? join(procDir, "root", path) : join(procDir, "cwd", path);
+  const statPath = pathSeenBy(procDir, path);
   try {
     const st = await fs.stat(statPath);
     return {

@@ -73,6 +73,14 @@ function withErrno(err: unknown): { errno?: string } {
   return code === undefined ? {} : { errno: code };
 }
 
+/**
+ * A path as process `procDir` (/proc/PID) sees it: absolute ones through its root (a dockerd in
+ * a container has its own /etc/docker), relative ones from its working directory.
+ */
+export function pathSeenBy(procDir: string, path: string): string {
+  return isAbsolute(path) ? join(procDir, "root", path) : join(procDir, "cwd", path);
+}
+
 /** /proc/PID/cmdline → argv (the kernel ends every argument with NUL). */
 export function splitCmdline(raw: string): string[] {
   if (raw === "") return [];
@@ -119,7 +127,7 @@ async function readDaemonJson(
   path: string,
   explicit: boolean,
 ): Promise<DaemonJsonFile> {
-  const readPath = isAbsolute(path) ? join(procDir, "root", path) : join(procDir, "cwd", path);
+  const readPath = pathSeenBy(procDir, path);
   let text: string;
   try {
     text = await readText(readPath);
