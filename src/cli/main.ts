@@ -11,6 +11,7 @@ import { infoCommand } from "./info.js";
 import { limitsCommand } from "./limits.js";
 import { lintCommand } from "./lint.js";
 import { rulesCommand } from "./rules.js";
+import { seccompCommand } from "./seccomp/index.js";
 import { tlsCommand } from "./tls.js";
 
 const require = createRequire(import.meta.url);
@@ -43,6 +44,9 @@ export function buildProgram(): Command {
   const tls = tlsCommand().exitOverride();
   for (const sub of tls.commands) sub.exitOverride();
   program.addCommand(tls);
+  const seccomp = seccompCommand().exitOverride();
+  for (const sub of seccomp.commands) sub.exitOverride();
+  program.addCommand(seccomp);
   program.addHelpText(
     "after",
     `
