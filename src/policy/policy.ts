@@ -4,6 +4,13 @@ import { DockwardError } from "../errors.js";
 import { parseYamlInput, readInputFile } from "../yaml-input.js";
 import { allRules, findRule } from "../rules/registry.js";
 import { PRESETS, type PresetName, SEVERITIES, type Severity } from "../rules/types.js";
+import {
+  BUILTIN_ROLES,
+  type IdentityRule,
+  PERMISSIONS,
+  type Permission,
+  type Role,
+} from "../guard/roles.js";
 
 // zod/mini ships no messages of its own ("Invalid input" for everything); the English locale
 // keeps the messages a policy error quotes the same as the classic API's.
@@ -63,11 +70,47 @@ const exceptionSchema = z.strictObject({
   expires: z.optional(isoDate),
 });
 
+const guardSchema = z.strictObject({
+  /** findings at or above this severity deny a request (default: failOn, else high) */
+  denyAt: z.optional(z.enum(SEVERITIES)),
+  roles: z._default(
+    z.record(
+      z.string(),
+      z.strictObject({
+        allow: z.array(z.enum(PERMISSIONS as [Permission, ...Permission[]])),
+        preset: z.optional(z.enum(PRESETS)),
+        enforce: z.optional(z.boolean()),
+      }),
+    ),
+    {},
+  ),
+  identities: z._default(
+    z.array(
+      z.strictObject({
+        match: z
+          .strictObject({
+            cn: z.optional(z.string()),
+            group: z.optional(z.string()),
+            listener: z.optional(z.string()),
+          })
+          .check(
+            z.refine((m) => Object.values(m).some((v) => v !== undefined), {
+              error: "match needs at least one of cn, group, listener",
+            }),
+          ),
+        role: z.string(),
+      }),
+    ),
+    [],
+  ),
+});
+
 const policySchema = z.strictObject({
   preset: z._default(z.enum(PRESETS), "restricted"),
   failOn: z.optional(z.enum(SEVERITIES)),
   rules: z._default(z.record(z.string(), ruleSetting), {}),
   exceptions: z._default(z.array(exceptionSchema), []),
+  guard: z.optional(guardSchema),
 });
 
 export interface RuleConfig {
@@ -92,6 +135,16 @@ export interface PolicyException {
   at: string;
 }
 
+export interface GuardPolicy {
+  denyAt: Severity | undefined;
+  /** the built-in roles (readonly, deployer, admin) and the file's, which may redefine them */
+  roles: Map<string, Role>;
+  /** in order: the first match gives the role */
+  identities: IdentityRule[];
+  /** false when the policy file has no `guard:` section */
+  configured: boolean;
+}
+
 export interface Policy {
   source: string;
   preset: PresetName;
@@ -99,16 +152,23 @@ export interface Policy {
   /** resolved per rule id */
   rules: Map<string, RuleConfig>;
   exceptions: PolicyException[];
+  guard: GuardPolicy;
 }
 
 export function defaultPolicy(preset: PresetName = "restricted"): Policy {
-  return buildPolicy({ preset, rules: {}, exceptions: [] }, "built-in defaults", undefined);
+  return buildPolicy(
+    { preset, rules: {}, exceptions: [], guard: undefined },
+    "built-in defaults",
+    undefined,
+  );
 }
 
 type ParsedPolicy = z.output<typeof policySchema>;
 
 function buildPolicy(
-  data: Pick<ParsedPolicy, "preset" | "rules" | "exceptions"> & { failOn?: Severity | undefined },
+  data: Pick<ParsedPolicy, "preset" | "rules" | "exceptions" | "guard"> & {
+    failOn?: Severity | undefined;
+  },
   source: string,
   locate: ((path: (string | number)[]) => string) | undefined,
 ): Policy {
@@ -180,7 +240,46 @@ function buildPolicy(
       at: where(["exceptions", i]),
     };
   });
-  return { source, preset: data.preset, failOn: data.failOn, rules, exceptions };
+  return {
+    source,
+    preset: data.preset,
+    failOn: data.failOn,
+    rules,
+    exceptions,
+    guard: buildGuard(data.guard, where),
+  };
+}
+
+function buildGuard(
+  data: ParsedPolicy["guard"],
+  where: (path: (string | number)[]) => string,
+): GuardPolicy {
+  const roles = new Map(BUILTIN_ROLES.map((r) => [r.name, r]));
+  for (const [name, r] of Object.entries(data?.roles ?? {})) {
+    roles.set(name, {
+      name,
+      allow: new Set(r.allow),
+      preset: r.preset,
+      enforce: r.enforce ?? true,
+    });
+  }
+  const identities = (data?.identities ?? []).map((entry, i): IdentityRule => {
+    if (!roles.has(entry.role)) {
+      throw new DockwardError(
+        "BAD_INPUT",
+        `${where(["guard", "identities", i, "role"])}: unknown role "${entry.role}"`,
+        {
+          hint: `use a built-in role (readonly, deployer, admin) or define it under guard.roles; known: ${[...roles.keys()].join(", ")}`,
+        },
+      );
+    }
+    const match: IdentityRule["match"] = {};
+    if (entry.match.cn !== undefined) match.cn = entry.match.cn;
+    if (entry.match.group !== undefined) match.group = entry.match.group;
+    if (entry.match.listener !== undefined) match.listener = entry.match.listener;
+    return { match, role: entry.role, at: where(["guard", "identities", i]) };
+  });
+  return { denyAt: data?.denyAt, roles, identities, configured: data !== undefined };
 }
 
 export function loadPolicy(file: string, presetOverride?: PresetName): Policy {
