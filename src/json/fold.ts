@@ -47,7 +47,10 @@ export function goFold(key: string): string {
 
 /** One RFC 6901 reference token: "~" → "~0", "/" → "~1". */
 export function escapePointerToken(token: string | number): string {
-  return String(token).replaceAll("~", "~0").replaceAll("/", "~1");
+  const t = String(token);
+  // most keys need no escaping: skip the two scans that would copy them
+  if (!t.includes("~") && !t.includes("/")) return t;
+  return t.replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
 /**
