@@ -6,6 +6,7 @@ import { addEngineOptions, normaliseBooleanFlags } from "./engine-options.js";
 import { apparmorCommand } from "./apparmor.js";
 import { auditCommand } from "./audit.js";
 import { contextCommand } from "./context.js";
+import { guardCommand } from "./guard.js";
 import { hardenCommand } from "./harden.js";
 import { infoCommand } from "./info.js";
 import { limitsCommand } from "./limits.js";
@@ -44,6 +45,9 @@ export function buildProgram(): Command {
   const tls = tlsCommand().exitOverride();
   for (const sub of tls.commands) sub.exitOverride();
   program.addCommand(tls);
+  const guard = guardCommand().exitOverride();
+  for (const sub of guard.commands) sub.exitOverride();
+  program.addCommand(guard);
   const seccomp = seccompCommand().exitOverride();
   for (const sub of seccomp.commands) sub.exitOverride();
   program.addCommand(seccomp);
