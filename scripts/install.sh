@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(docker.io busybox-static openssl openssh-server openssh-client apparmor ca-certificates seccomp linux-libc-dev golang-go)
+packages=(docker.io busybox-static openssl openssh-server openssh-client apparmor ca-certificates seccomp linux-libc-dev golang-go golang-github-docker-docker-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
