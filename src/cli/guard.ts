@@ -9,7 +9,10 @@ import { DockwardError, errorMessage, isDockwardError } from "../errors.js";
 import { openDecisionLog, verifyLogText, type LogSink } from "../guard/decision-log.js";
 import { createDecider, DEFAULT_BODY_LIMIT, type DeciderOptions } from "../guard/decide.js";
 import { NEWEST_DAEMON_API_VERSION, compareApiVersions } from "../guard/routes.js";
+import { runAuthzPlugin } from "../guard/authz/command.js";
+import { DEFAULT_AUTHZ_SOCKET } from "../guard/authz/protocol.js";
 import { startGuard } from "../guard/server/guard.js";
+import { kernelHasAppArmor } from "../apparmor/parser.js";
 import type { Decider, ListenerSpec } from "../guard/server/types.js";
 import { choosePolicy } from "../policy/choose.js";
 import type { Policy } from "../policy/policy.js";
@@ -365,30 +368,15 @@ Examples:
           );
         }
       };
-      let watcher: FSWatcher | undefined;
-      const file =
-        opts.policy ?? (policy.source.endsWith("dockward.yaml") ? policy.source : undefined);
-      if (file !== undefined) {
-        let timer: NodeJS.Timeout | undefined;
-        try {
-          watcher = watch(resolve(cwd, file), () => {
-            // editors write in several steps: reload once they are done
-            clearTimeout(timer);
-            timer = setTimeout(() => {
-              reload("file changed");
-            }, 200);
-          });
-        } catch {
-          say(`cannot watch ${file}; reload with SIGHUP`);
-        }
-      }
-      process.on("SIGHUP", () => {
-        reload("SIGHUP");
-      });
+      const stopWatching = watchPolicy(
+        opts.policy ?? (policy.source.endsWith("dockward.yaml") ? policy.source : undefined),
+        cwd,
+        reload,
+      );
       await new Promise<void>((done) => {
         const stop = (signal: string): void => {
           say(`${signal}: closing (up to ${opts.graceSeconds}s for running requests and sessions)`);
-          watcher?.close();
+          stopWatching();
           void server.close({ graceMs }).then(() => {
             if (log !== undefined) {
               say(`decision log head ${log.head()}`);
@@ -407,4 +395,140 @@ Examples:
     });
   cmd.addCommand(verifyLogCommand());
   return cmd;
+}
+
+/** Reload on SIGHUP or an edit of the policy file; an invalid policy keeps the old decider. */
+function watchPolicy(
+  file: string | undefined,
+  cwd: string,
+  reload: (why: string) => void,
+): () => void {
+  let watcher: FSWatcher | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  if (file !== undefined) {
+    try {
+      // editors write in several steps: reload once they are done
+      watcher = watch(resolve(cwd, file), () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          reload("file changed");
+        }, 200);
+      });
+    } catch {
+      say(`cannot watch ${file}; reload with SIGHUP`);
+    }
+  }
+  const onHup = (): void => {
+    reload("SIGHUP");
+  };
+  process.on("SIGHUP", onHup);
+  return () => {
+    clearTimeout(timer);
+    watcher?.close();
+    process.off("SIGHUP", onHup);
+  };
+}
+
+interface AuthzOptions {
+  socket: string;
+  policy?: string;
+  preset?: PresetName;
+  log?: string;
+  daemonApiVersion: string;
+  allowCertificatesWithoutEku?: boolean;
+}
+
+export function authzPluginCommand(): Command {
+  return new Command("authz-plugin")
+    .description(
+      "serve the Docker AuthZ plugin protocol, so dockerd itself asks dockward about every request (same decision core as `dockward guard`)",
+    )
+    .addOption(
+      new Option(
+        "--socket <path>",
+        "the plugin socket; its file name without .sock is the plugin name",
+      ).default(DEFAULT_AUTHZ_SOCKET),
+    )
+    .addOption(new Option("--policy <file>", "policy file (default ./dockward.yaml if present)"))
+    .addOption(new Option("--preset <name>", "judge requests by this preset").choices(PRESETS))
+    .addOption(
+      new Option("--log <file>", "append one hash-chained JSON line per request (- for stdout)"),
+    )
+    .addOption(
+      new Option(
+        "--daemon-api-version <v>",
+        "the API version of the dockerd that asks (its route layout)",
+      ).default("1.41"),
+    )
+    .addOption(
+      new Option(
+        "--allow-certificates-without-eku",
+        "accept TLS client certificates that state no extended key usage",
+      ),
+    )
+    .addHelpText(
+      "after",
+      `
+Start the plugin first, then dockerd with --authorization-plugin=NAME (NAME = the socket's file
+name without .sock). dockerd refuses every request while the plugin is down (fail closed).
+
+Limits (docs/guard-authz.md): dockerd sends plugins JSON bodies under 1 MiB only, so a request
+whose body did not arrive is denied; the daemon decodes the client's own bytes, so ambiguous
+bodies (duplicate or case-variant keys) are denied rather than rewritten; every client of the
+daemon's unix socket is one identity (listener authz).
+
+Example:
+  dockward authz-plugin --preset baseline --log /var/log/dockward/authz.log &
+  dockerd --authorization-plugin=dockward`,
+    )
+    .action(async (opts: AuthzOptions) => {
+      const v = opts.daemonApiVersion;
+      if (
+        !/^\d+\.\d+$/.test(v) ||
+        compareApiVersions(v, "1.41") < 0 ||
+        compareApiVersions(v, NEWEST_DAEMON_API_VERSION) > 0
+      ) {
+        throw new DockwardError(
+          "USAGE",
+          `--daemon-api-version ${v} is not a version from 1.41 to ${NEWEST_DAEMON_API_VERSION}`,
+          { hint: "give the API version `docker version` reports for the server" },
+        );
+      }
+      const cwd = process.cwd();
+      const load = (): Policy => choosePolicy({ policy: opts.policy, preset: opts.preset }, cwd);
+      const deciderFor = (p: Policy): Decider =>
+        createDecider({
+          policy: p,
+          daemonApiVersion: v,
+          host: { apparmor: kernelHasAppArmor() },
+        });
+      let policy = load();
+      let decider = deciderFor(policy);
+      say(`policy ${describePolicy(policy)}`);
+      const stopWatching = watchPolicy(
+        opts.policy ?? (policy.source.endsWith("dockward.yaml") ? policy.source : undefined),
+        cwd,
+        (why) => {
+          try {
+            policy = load();
+            decider = deciderFor(policy);
+            say(`policy reloaded (${why}): ${describePolicy(policy)}`);
+          } catch (err) {
+            say(`policy NOT reloaded (${why}), the previous one stays: ${errorMessage(err)}`);
+          }
+        },
+      );
+      try {
+        await runAuthzPlugin({
+          socket: opts.socket,
+          decider: () => decider,
+          ...(opts.log !== undefined ? { log: opts.log } : {}),
+          ...(opts.allowCertificatesWithoutEku === true
+            ? { allowCertificatesWithoutEku: true }
+            : {}),
+        });
+      } finally {
+        stopWatching();
+      }
+    });
 }

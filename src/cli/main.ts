@@ -6,7 +6,7 @@ import { addEngineOptions, normaliseBooleanFlags } from "./engine-options.js";
 import { apparmorCommand } from "./apparmor.js";
 import { auditCommand } from "./audit.js";
 import { contextCommand } from "./context.js";
-import { guardCommand } from "./guard.js";
+import { authzPluginCommand, guardCommand } from "./guard.js";
 import { hardenCommand } from "./harden.js";
 import { infoCommand } from "./info.js";
 import { limitsCommand } from "./limits.js";
@@ -48,6 +48,7 @@ export function buildProgram(): Command {
   const guard = guardCommand().exitOverride();
   for (const sub of guard.commands) sub.exitOverride();
   program.addCommand(guard);
+  program.addCommand(authzPluginCommand().exitOverride());
   const seccomp = seccompCommand().exitOverride();
   for (const sub of seccomp.commands) sub.exitOverride();
   program.addCommand(seccomp);

@@ -9,6 +9,13 @@
  * - "tls-verify":   `--tlsverify --tlscacert …`: client certificates required;
  * - "tls-only":     `--tls --tlscacert …` and no --tlsverify, to show that this too requires
  *                   client certificates (not in EXTRA_DAEMON_VARIANTS; start it by name).
+ * - "authz":        like "tls-verify", plus `--authorization-plugin=NAME` (authzPluginName()).
+ *                   Not in EXTRA_DAEMON_VARIANTS: the plugin must listen on
+ *                   /run/docker/plugins/NAME.sock BEFORE the daemon starts (dockerd looks for it
+ *                   for ~15 s, then exits), and its test owns it. /run/docker/plugins is shared
+ *                   by every dockerd on the host, so NAME, and this variant's ROOT with it, are
+ *                   derived from the test root: parallel runs with their own
+ *                   DOCKWARD_TEST_ROOT do not meet.
  *
  * Each daemon owns ROOT = /tmp/dwp-<variant>: data-root, exec-root, pidfile, its own
  * daemon.json (with its own trust key, so daemon IDs differ), a unix socket, certificates
@@ -19,6 +26,7 @@
  * on purpose: the audit reads real command lines.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { closeSync, openSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as http from "node:http";
@@ -36,7 +44,7 @@ import {
   unmountUnder as unmountAll,
 } from "./processes.js";
 
-export type ExtraDaemonVariant = "plain" | "tls-noverify" | "tls-verify" | "tls-only";
+export type ExtraDaemonVariant = "plain" | "tls-noverify" | "tls-verify" | "tls-only" | "authz";
 
 export const EXTRA_DAEMON_VARIANTS: readonly ExtraDaemonVariant[] = [
   "plain",
@@ -76,7 +84,17 @@ const STOP_GRACE_MS = 20_000;
 const SWEEP_COMMS = ["dockerd", "containerd", "runc", "docker-proxy"];
 
 export function extraDaemonRoot(variant: ExtraDaemonVariant): string {
+  if (variant === "authz") return `/tmp/dwp-${authzPluginName()}`;
   return `/tmp/dwp-${variant}`;
+}
+
+/** The authorization plugin the "authz" variant names: one per test root (see the top). */
+export function authzPluginName(): string {
+  const override = process.env.DOCKWARD_TEST_ROOT;
+  const root = path.resolve(
+    override !== undefined && override !== "" ? override : `/tmp/dwt-${process.getuid?.() ?? 0}`,
+  );
+  return `dwt-authz-${createHash("sha256").update(root).digest("hex").slice(0, 10)}`;
 }
 
 interface Layout {
@@ -368,6 +386,15 @@ function variantArgs(
         sans: ["DNS:localhost", "DNS:dwp-tls-verify.test", "IP:127.0.0.1", "IP:::1"],
         keyType: "ec",
       };
+    case "authz":
+      return {
+        args: [
+          ...["-H", tcp, "--tlsverify", "--tlscacert", path.join(l.tlsDir, "ca.pem")],
+          ...["--tlscert", cert, "--tlskey", key, `--authorization-plugin=${authzPluginName()}`],
+        ],
+        sans: ["DNS:localhost", "IP:127.0.0.1"],
+        keyType: "ec",
+      };
     case "tls-only":
       return {
         args: [
@@ -395,7 +422,8 @@ export async function startExtraDaemon(variant: ExtraDaemonVariant): Promise<Ext
   const port = await freePort();
   const { args: exposure, sans, keyType } = variantArgs(variant, l, port);
   if (keyType !== undefined) {
-    await makeCertificates(l, variant, keyType, sans, variant === "tls-verify");
+    const withClient = variant === "tls-verify" || variant === "authz";
+    await makeCertificates(l, variant, keyType, sans, withClient);
   }
   // 20.10 derives the daemon ID from this trust key; the default /etc/docker/key.json would
   // give every private daemon the same ID.
@@ -453,7 +481,8 @@ export async function startExtraDaemon(variant: ExtraDaemonVariant): Promise<Ext
           serverSans: sans,
           serverKeyType: keyType,
           caFile: keyType === undefined ? undefined : path.join(l.tlsDir, "ca.pem"),
-          clientTlsDir: variant === "tls-verify" ? l.clientTlsDir : undefined,
+          clientTlsDir:
+            variant === "tls-verify" || variant === "authz" ? l.clientTlsDir : undefined,
           startMs: Date.now() - started,
         };
       }
