@@ -90,6 +90,7 @@ const THEME_OF_AREA = new Map<string, Theme>([
   ["SYS", "Privileges"],
   ["USR", "Privileges"],
   ["SEC", "Confinement"],
+  ["SCMP", "Confinement"],
   ["RES", "Resource limits"],
   ["NET", "Exposure & hygiene"],
   ["RST", "Exposure & hygiene"],
@@ -283,6 +284,7 @@ const KIND_LABEL: Record<string, string> = {
   container: "container",
   request: "API request",
   daemon: "daemon",
+  seccomp: "seccomp profile",
 };
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -343,6 +345,8 @@ function remediation(f: Finding): SafeHtml {
   const kind = f.target.kind;
   if ("daemon" in f.remediation)
     return h`<p class="fix"><span class="fix-kind">Fix (daemon)</span> ${prose(f.remediation.daemon)}</p>`;
+  if ("profile" in f.remediation)
+    return h`<p class="fix"><span class="fix-kind">Fix (profile)</span> ${prose(f.remediation.profile)}</p>`;
   const run = h`<p class="fix"><span class="fix-kind">Fix (docker run)</span> ${prose(f.remediation.run)}</p>`;
   const compose = h`<p class="fix"><span class="fix-kind">Fix (compose)</span> ${prose(f.remediation.compose)}</p>`;
   if (kind === "compose") return compose;

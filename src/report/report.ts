@@ -72,12 +72,17 @@ export function buildReport(input: {
 }
 
 /**
- * Where a finding points, for a person: `file:line:col`, an argv index, a JSON pointer, or the
- * target as a whole. Daemon findings name the file too (daemon.json, dockerd's command line,
- * `GET /info`), since one daemon spans several.
+ * Where a finding points, for a person: `file:line:col` (and the JSON pointer, in a seccomp
+ * profile), an argv index, a JSON pointer, or the target as a whole. Daemon findings name the
+ * file too (daemon.json, dockerd's command line, `GET /info`), since one daemon spans several.
  */
 export function placeOf(f: Finding): string {
   const t = f.target;
+  // a seccomp profile finding names the JSON pointer too: line:col alone hides which rule it is
+  if (t.kind === "seccomp" && t.line !== undefined) {
+    const at = `${t.file ?? t.name}:${t.line}:${t.column ?? 1}`;
+    return t.pointer === undefined || t.pointer === "" ? at : `${at} ${t.pointer}`;
+  }
   if (t.file !== undefined && t.line !== undefined) return `${t.file}:${t.line}:${t.column ?? 1}`;
   if (t.kind === "daemon") {
     if (t.argIndex !== undefined)

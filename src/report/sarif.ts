@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { relative, isAbsolute } from "node:path";
 import { allRules } from "../rules/registry.js";
-import type { Severity } from "../rules/types.js";
+import type { Remediation, Severity } from "../rules/types.js";
 import type { Report } from "./report.js";
 
 /**
@@ -43,6 +43,12 @@ function uriFor(file: string, baseDir: string): string {
   return path.split("\\").join("/");
 }
 
+function fixOf(r: Remediation): string {
+  if ("daemon" in r) return r.daemon;
+  if ("profile" in r) return r.profile;
+  return `${r.run} (compose: ${r.compose})`;
+}
+
 export function formatSarif(report: Report, options: { baseDir?: string } = {}): string {
   const baseDir = options.baseDir ?? process.cwd();
   const rules = allRules.map((r) => {
@@ -52,7 +58,7 @@ export function formatSarif(report: Report, options: { baseDir?: string } = {}):
       name: r.meta.name,
       shortDescription: { text: r.meta.title },
       fullDescription: {
-        text: `${r.meta.title}. Fix: ${"daemon" in r.meta.remediation ? r.meta.remediation.daemon : `${r.meta.remediation.run} (compose: ${r.meta.remediation.compose})`}`,
+        text: `${r.meta.title}. Fix: ${fixOf(r.meta.remediation)}`,
       },
       ...(help !== undefined ? { help: { text: help, markdown: help } } : {}),
       defaultConfiguration: { level: LEVEL[r.meta.severity] },

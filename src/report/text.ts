@@ -55,7 +55,7 @@ export function formatText(report: Report, options: TextOptions): string {
   const shown = report.findings.filter((f) => options.showSuppressed || f.suppressed === undefined);
   const groups = new Map<string, Finding[]>();
   for (const f of shown) {
-    const key = `${f.target.kind} ${f.target.name}${f.target.file !== undefined && f.target.kind !== "daemon" ? ` (${f.target.file})` : ""}`;
+    const key = `${f.target.kind} ${f.target.name}${f.target.file !== undefined && f.target.kind !== "daemon" && f.target.file !== f.target.name ? ` (${f.target.file})` : ""}`;
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
   for (const [key, findings] of groups) {

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import type { Analysis } from "../pki/inspect.js";
+import type { ProfileDocument } from "../seccomp/checks/document.js";
 import type { DaemonSpec } from "../spec/daemon.js";
 import type { ContainerSpec } from "../spec/model.js";
 import type {
@@ -9,10 +10,13 @@ import type {
   DaemonRuleContext,
   PkiRule,
   PkiRuleContext,
+  ProfileRemediation,
   Rule,
   RuleContext,
   RuleHit,
   RuleMeta,
+  SeccompProfileRule,
+  SeccompRuleContext,
 } from "./types.js";
 
 /** Where a rule's docs page lives, derived from its id so they can never drift apart. */
@@ -71,6 +75,26 @@ export function definePkiRule<S extends z.ZodMiniType>(def: {
   return {
     kind: "pki",
     meta: { ...def.meta, docs: docsPath(def.meta.id) },
+    options: def.options as z.ZodMiniType<z.output<S>>,
+    check: def.check,
+  };
+}
+
+/**
+ * A seccomp profile rule (`dockward seccomp validate`): the same metadata, over a parsed profile.
+ * `refuses` marks the rules whose hits mean the daemon or runc refuses the profile.
+ */
+export function defineSeccompRule<S extends z.ZodMiniType>(def: {
+  meta: RuleMeta<ProfileRemediation>;
+  refuses: boolean;
+  options: S;
+  check: (profile: ProfileDocument, options: z.output<S>, context: SeccompRuleContext) => RuleHit[];
+}): SeccompProfileRule<z.output<S>> {
+  checkMeta(def.meta);
+  return {
+    kind: "seccomp",
+    meta: { ...def.meta, docs: docsPath(def.meta.id) },
+    refuses: def.refuses,
     options: def.options as z.ZodMiniType<z.output<S>>,
     check: def.check,
   };

@@ -1,8 +1,9 @@
 import type { Policy, PolicyException } from "../policy/policy.js";
 import type { Analysis } from "../pki/inspect.js";
+import type { ProfileDocument } from "../seccomp/checks/document.js";
 import type { DaemonSpec } from "../spec/daemon.js";
 import type { ContainerSpec, Target } from "../spec/model.js";
-import { containerRules, daemonRules, pkiRules } from "./registry.js";
+import { containerRules, daemonRules, pkiRules, seccompRules } from "./registry.js";
 import type {
   AnyRule,
   DaemonRuleContext,
@@ -11,6 +12,7 @@ import type {
   PkiRuleContext,
   RuleContext,
   RuleHit,
+  SeccompRuleContext,
   Severity,
 } from "./types.js";
 
@@ -245,6 +247,31 @@ export function evaluatePki(
         config.options,
         context,
       );
+      if (hits.length > 0) yield { target, file: target.origin.file, rule, hits };
+    }
+  }
+  return { findings: toFindings(judged(), policy, active, []), expiredExceptions: expired };
+}
+
+/**
+ * Judge a seccomp profile file (`dockward seccomp validate`) with the policy's enabled DW-SCMP
+ * rules; `target` names the file. `context.dockerVersion` is the engine the profile is meant for.
+ */
+export function evaluateSeccomp(
+  profile: ProfileDocument,
+  target: Target,
+  policy: Policy,
+  context: SeccompRuleContext,
+  options: { now?: Date } = {},
+): Evaluation {
+  const { active, expired } = splitExceptions(policy, options.now ?? new Date());
+  function* judged(): Generator<Judged> {
+    for (const rule of seccompRules) {
+      const config = policy.rules.get(rule.meta.id);
+      if (config?.enabled !== true) continue;
+      const hits = (
+        rule.check as (p: ProfileDocument, o: unknown, c: SeccompRuleContext) => RuleHit[]
+      )(profile, config.options, context);
       if (hits.length > 0) yield { target, file: target.origin.file, rule, hits };
     }
   }

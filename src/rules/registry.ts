@@ -31,6 +31,7 @@ import { unsafeSysctl } from "./container/unsafe-sysctl.js";
 import { volumesFrom } from "./container/volumes-from.js";
 import { daemonRules } from "./daemon/index.js";
 import { pkiRules } from "./pki/index.js";
+import { seccompRules } from "../seccomp/checks/index.js";
 import type { AnyRule, Rule } from "./types.js";
 
 /**
@@ -73,10 +74,18 @@ export const containerRules = [
 
 export type ContainerRule = (typeof containerRules)[number];
 
-export { daemonRules, pkiRules };
+export { daemonRules, pkiRules, seccompRules };
 
-/** Every rule: containers, then daemons, then certificate material, in report order. */
-export const allRules: readonly AnyRule[] = [...containerRules, ...daemonRules, ...pkiRules];
+/**
+ * Every rule: containers, then daemons, then certificate material, then seccomp profile files,
+ * in report order.
+ */
+export const allRules: readonly AnyRule[] = [
+  ...containerRules,
+  ...daemonRules,
+  ...pkiRules,
+  ...seccompRules,
+];
 
 const byKey = new Map<string, AnyRule>();
 for (const rule of allRules) {

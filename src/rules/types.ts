@@ -1,5 +1,7 @@
 import type { ZodMiniType } from "zod/mini";
 import type { Analysis } from "../pki/inspect.js";
+import type { ProfileDocument } from "../seccomp/checks/document.js";
+import type { DockerVersion } from "../seccomp/checks/docker-version.js";
 import type { DaemonSpec } from "../spec/daemon.js";
 import type { ContainerSpec, Origin, TargetKind } from "../spec/model.js";
 
@@ -29,11 +31,17 @@ export interface DaemonRemediation {
   daemon: string;
 }
 
-export type Remediation = ContainerRemediation | DaemonRemediation;
+/** The change to make in a seccomp profile file. */
+export interface ProfileRemediation {
+  profile: string;
+}
+
+export type Remediation = ContainerRemediation | DaemonRemediation | ProfileRemediation;
 
 /** The fix for a finding, as its target is written. */
 export function fixText(remediation: Remediation, kind: string): string {
   if ("daemon" in remediation) return remediation.daemon;
+  if ("profile" in remediation) return remediation.profile;
   return kind === "compose" ? remediation.compose : remediation.run;
 }
 
@@ -110,7 +118,28 @@ export interface PkiRuleContext {
   judged: ReadonlySet<string>;
 }
 
-export type AnyRule = Rule | DaemonRule | PkiRule;
+/**
+ * A rule about a seccomp profile file (`dockward seccomp validate`): what the daemon and runc
+ * refuse, and what they accept but run differently from what the profile seems to say.
+ */
+export interface SeccompProfileRule<O = unknown> {
+  kind: "seccomp";
+  meta: RuleMeta<ProfileRemediation> & { docs: string };
+  /**
+   * A hit means the daemon or runc refuses the profile (or what it runs cannot be known):
+   * `parseProfile` and `loadProfile` fail on these and give no model.
+   */
+  refuses: boolean;
+  options: ZodMiniType<O>;
+  check(profile: ProfileDocument, options: O, context: SeccompRuleContext): RuleHit[];
+}
+
+export interface SeccompRuleContext {
+  /** the Docker Engine version the profile is meant for (`--docker-version`) */
+  dockerVersion: DockerVersion;
+}
+
+export type AnyRule = Rule | DaemonRule | PkiRule | SeccompProfileRule;
 
 /** A finding: the JSON contract other tools rely on (see README, "JSON output"). */
 export interface Finding {

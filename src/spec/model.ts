@@ -15,7 +15,8 @@
  * - host paths are absolute and normalised (no `..`, no trailing slash).
  */
 
-export type TargetKind = "compose" | "run" | "container" | "request" | "daemon";
+/** `seccomp` is a seccomp profile file, as `dockward seccomp validate` judges it. */
+export type TargetKind = "compose" | "run" | "container" | "request" | "daemon" | "seccomp";
 
 /** Where a value came from. Compose: file/line/column (1-based); run: argIndex; JSON: pointer. */
 export interface Origin {
@@ -50,8 +51,14 @@ export interface Target {
 export type SeccompSetting =
   | { kind: "default" }
   | { kind: "unconfined" }
-  /** an inline JSON profile (the CLI and compose inline files; the daemon never reads paths) */
-  | { kind: "profile"; json: unknown }
+  /**
+   * An inline JSON profile (the CLI and compose inline files; the daemon never reads paths).
+   * DW-SEC-002 judges the profile's text, read as the daemon reads it: `text` when the adapter
+   * kept it (with `file`, the profile file it read, so a finding can name it), else the raw
+   * `seccomp=` entry of a request or inspect document, else `json` re-serialised (which has lost
+   * duplicate keys and number spellings).
+   */
+  | { kind: "profile"; json: unknown; text?: string; file?: string }
   /** a profile file path not read (yet) by the adapter: lint reads it when it can */
   | { kind: "file"; path: string };
 

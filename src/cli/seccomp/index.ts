@@ -1,4 +1,11 @@
 import { Command } from "commander";
+import { defaultCommand } from "./default.js";
+import { denyCommand } from "./deny.js";
+import { diffCommand } from "./diff.js";
+import { mergeCommand } from "./merge.js";
+import { recordCommand } from "./record.js";
+import { testCommand } from "./test.js";
+import { validateCommand } from "./validate.js";
 
 /**
  * Each subcommand lives in a file of its own beside this one and registers itself here, so the
@@ -6,6 +13,13 @@ import { Command } from "commander";
  */
 const SUBCOMMANDS: ((parent: Command) => void)[] = [
   // subcommands register here
+  (parent) => parent.addCommand(validateCommand()),
+  (parent) => parent.addCommand(defaultCommand()),
+  (parent) => parent.addCommand(denyCommand()),
+  (parent) => parent.addCommand(diffCommand()),
+  (parent) => parent.addCommand(mergeCommand()),
+  (parent) => parent.addCommand(recordCommand()),
+  (parent) => parent.addCommand(testCommand()),
 ];
 
 export function seccompCommand(): Command {

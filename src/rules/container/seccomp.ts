@@ -1,78 +1,93 @@
 import { defineRule, noOptions } from "../define.js";
 import type { RuleHit } from "../types.js";
+import { splitSecurityOpt } from "../../spec/security-opt.js";
+import type { ContainerSpec, SeccompSetting } from "../../spec/model.js";
+import { checkProfile, type ProfileProblem, readProfileDocument } from "../../seccomp/validate.js";
 
-/** Actions that let a syscall through (or only log it): they confine nothing. */
-const PERMISSIVE = new Set(["SCMP_ACT_ALLOW", "SCMP_ACT_LOG"]);
+export type SeccompVerdict = "unconfined" | "denylist" | "ambiguous" | "invalid";
 
-function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === "object" && v !== null && !Array.isArray(v)
-    ? (v as Record<string, unknown>)
-    : undefined;
+export interface SeccompJudgement {
+  level: SeccompVerdict;
+  why: string;
 }
 
 /**
- * A key as Go's encoding/json (and so the daemon) reads it: case-insensitively. Two spellings
- * of one key make the outcome depend on document order, which JSON.parse does not keep for
- * them, so that is reported as ambiguous rather than guessed.
+ * "line 3, column 15 (/syscalls/0/action)" — where in the profile a problem is; only the pointer
+ * when the text was rebuilt from parsed JSON, whose lines and columns are not the file's.
  */
-function goKey(obj: Record<string, unknown>, key: string): { value: unknown; ambiguous: boolean } {
-  const matches = Object.keys(obj).filter((k) => k.toLowerCase() === key.toLowerCase());
-  const only = matches.length === 1 ? matches[0] : undefined;
-  return { value: only === undefined ? undefined : obj[only], ambiguous: matches.length > 1 };
+function placeIn(p: ProfileProblem, file: string | undefined, exact: boolean): string {
+  if (!exact) return p.pointer === "" ? "the top of the profile" : p.pointer;
+  const at =
+    file !== undefined ? `${file}:${p.line}:${p.column}` : `line ${p.line}, column ${p.column}`;
+  return p.pointer === "" ? at : `${at} (${p.pointer})`;
 }
 
-export type SeccompVerdict = "unconfined" | "denylist" | "invalid" | "ok";
-
 /**
- * Judge an inline profile. `{}` disables seccomp in Docker (verified on 20.10); an
- * allow-by-default profile whose rules never deny anything is unconfined in all but name.
+ * Judge a profile's text with the DW-SCMP checks of `dockward seccomp validate` — one reading of
+ * profiles, the daemon's. `{}` disables seccomp in Docker (verified on 20.10); an allow-by-default
+ * profile whose rules deny nothing is unconfined in all but name; a key spelt twice makes what
+ * runs unknowable. A profile the daemon or runc refuses (or whose start hangs: SCMP_ACT_KILL) is
+ * broken, which stops the container rather than exposing it. Several verdicts can hold at once.
  */
-export function judgeSeccompProfile(json: unknown): { level: SeccompVerdict; why: string } {
-  const profile = asRecord(json);
-  if (profile === undefined)
-    return { level: "unconfined", why: "the profile is not a JSON object" };
-  const defaultAction = goKey(profile, "defaultAction");
-  const syscallsKey = goKey(profile, "syscalls");
-  if (defaultAction.ambiguous || syscallsKey.ambiguous) {
-    return {
-      level: "unconfined",
-      why: "it spells defaultAction or syscalls twice in different case; the daemon reads keys case-insensitively and the last one wins, so what runs cannot be judged",
-    };
+export function judgeSeccompProfile(
+  text: string,
+  options: { file?: string | undefined; exact?: boolean } = {},
+): SeccompJudgement[] {
+  const { file } = options;
+  const exact = options.exact ?? true;
+  const problems = checkProfile(readProfileDocument(text, file));
+  const ambiguous = problems.find((p) => p.ruleId === "DW-SCMP-003");
+  if (ambiguous !== undefined) {
+    return [
+      {
+        level: "ambiguous",
+        why: `it gives a key twice or in two spellings at ${placeIn(ambiguous, file, exact)}; the daemon reads keys case-insensitively and the last one wins, so what runs cannot be judged`,
+      },
+    ];
   }
-  const action = defaultAction.value;
-  const syscalls = Array.isArray(syscallsKey.value) ? syscallsKey.value : [];
-  if (action === undefined) {
-    return syscalls.length === 0
-      ? {
-          level: "unconfined",
-          why: "the profile has no defaultAction and no rules (Docker runs `{}` as no filter at all)",
-        }
-      : {
-          level: "invalid",
-          why: "the profile has no defaultAction: runc refuses to start the container",
-        };
+  const out: SeccompJudgement[] = [];
+  const confinement = problems.find((p) => p.ruleId === "DW-SCMP-007");
+  if (confinement !== undefined) {
+    out.push({
+      level: confinement.severity === "medium" ? "denylist" : "unconfined",
+      why: confinement.message,
+    });
   }
-  if (typeof action !== "string") {
-    return {
+  const broken =
+    problems.find((p) => p.refused) ?? problems.find((p) => p.ruleId === "DW-SCMP-008");
+  if (broken !== undefined) {
+    const others = problems.filter((p) => p.refused).length - (broken.refused ? 1 : 0);
+    out.push({
       level: "invalid",
-      why: "defaultAction is not a string: the daemon refuses the profile",
-    };
+      why: `${broken.message} at ${placeIn(broken, file, exact)}${others > 0 ? ` (and ${others} more; \`dockward seccomp validate\` lists them)` : ""}`,
+    });
   }
-  if (!PERMISSIVE.has(action)) return { level: "ok", why: "" };
-  const denies = syscalls.some((s) => {
-    const rule = asRecord(s);
-    const a = rule === undefined ? undefined : goKey(rule, "action").value;
-    return typeof a === "string" && !PERMISSIVE.has(a);
-  });
-  return denies
-    ? {
-        level: "denylist",
-        why: `defaultAction ${action}: every syscall not listed is allowed (a denylist misses new syscalls)`,
-      }
-    : {
-        level: "unconfined",
-        why: `defaultAction ${action} and no rule denies anything: the filter blocks nothing`,
-      };
+  return out;
+}
+
+/**
+ * The profile's text as the daemon receives it: what the adapter kept, else the raw `seccomp=`
+ * entry of a request or inspect document (the exact bytes, with duplicate keys and number
+ * spellings intact), else the parsed JSON written back (a file read by an adapter that kept
+ * only its JSON), else undefined (nothing readable).
+ */
+function profileText(
+  spec: ContainerSpec,
+  setting: SeccompSetting & { kind: "profile" },
+): { text: string; exact: boolean } | undefined {
+  if (setting.text !== undefined) return { text: setting.text, exact: true };
+  const origin = spec.seccomp?.origin;
+  const raw = spec.securityOpt.find((e) => e.origin === origin)?.value;
+  const value = raw === undefined ? undefined : splitSecurityOpt(raw)?.[1];
+  const kind = spec.target.kind;
+  if (
+    value !== undefined &&
+    (kind === "request" || kind === "container" || value.trimStart().startsWith("{"))
+  )
+    return { text: value, exact: true };
+  return setting.json === undefined
+    ? undefined
+    : { text: JSON.stringify(setting.json), exact: false };
 }
 
 export const seccomp = defineRule({
@@ -104,24 +119,30 @@ export const seccomp = defineRule({
         });
         break;
       case "profile": {
-        const verdict = judgeSeccompProfile(s.value.json);
-        if (verdict.level === "unconfined") {
-          hits.push({
-            message: `the seccomp profile is effectively unconfined: ${verdict.why}`,
-            origin: s.origin,
-          });
-        } else if (verdict.level === "denylist") {
-          hits.push({
-            message: `the seccomp profile allows by default: ${verdict.why}`,
-            origin: s.origin,
-            severity: "medium",
-          });
-        } else if (verdict.level === "invalid") {
-          hits.push({
-            message: `the seccomp profile is broken: ${verdict.why}`,
-            origin: s.origin,
-            severity: "low",
-          });
+        const source = profileText(spec, s.value);
+        const judgements: SeccompJudgement[] =
+          source === undefined
+            ? [{ level: "invalid", why: "the profile is not JSON" }]
+            : judgeSeccompProfile(source.text, { file: s.value.file, exact: source.exact });
+        for (const j of judgements) {
+          if (j.level === "unconfined" || j.level === "ambiguous") {
+            hits.push({
+              message: `the seccomp profile is effectively unconfined: ${j.why}`,
+              origin: s.origin,
+            });
+          } else if (j.level === "denylist") {
+            hits.push({
+              message: `the seccomp profile allows by default: ${j.why}`,
+              origin: s.origin,
+              severity: "medium",
+            });
+          } else {
+            hits.push({
+              message: `the seccomp profile is broken: ${j.why}`,
+              origin: s.origin,
+              severity: "low",
+            });
+          }
         }
         break;
       }

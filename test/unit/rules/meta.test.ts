@@ -1,6 +1,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { allRules, containerRules, daemonRules, pkiRules } from "../../../src/rules/registry.js";
+import {
+  allRules,
+  containerRules,
+  daemonRules,
+  pkiRules,
+  seccompRules,
+} from "../../../src/rules/registry.js";
 
 const docsDir = new URL("../../../docs/rules/", import.meta.url);
 const ruleFiles = readdirSync(new URL("../../../src/rules/container/", import.meta.url)).filter(
@@ -70,6 +76,24 @@ describe("registry, rule files and docs agree", () => {
       for (const c of meta.cis) expect(c, meta.id).toMatch(/^[1-7](\.\d+){1,2}$/);
       expect(meta.docs).toBe(`docs/rules/${meta.id}.md`);
     }
+    for (const rule of seccompRules) {
+      const meta = rule.meta;
+      expect(meta.title.length, meta.id).toBeGreaterThan(5);
+      expect(meta.presets.length, meta.id).toBeGreaterThan(0);
+      expect(meta.remediation.profile.length, meta.id).toBeGreaterThan(10);
+      expect(meta.id, meta.id).toMatch(/^DW-SCMP-\d{3}$/);
+      expect(meta.docs).toBe(`docs/rules/${meta.id}.md`);
+      // what the daemon or runc refuses is an error: it must fail at the default --fail-on high
+      if (rule.refuses) expect(meta.severity, meta.id).toBe("high");
+    }
+  });
+
+  it("seccomp profile rules are numbered in report order, the refusals first", () => {
+    expect(seccompRules.map((r) => r.meta.id)).toEqual(
+      seccompRules.map((_, i) => `DW-SCMP-${String(i + 1).padStart(3, "0")}`),
+    );
+    const firstWarning = seccompRules.findIndex((r) => !r.refuses);
+    expect(seccompRules.slice(firstWarning).every((r) => !r.refuses)).toBe(true);
   });
 
   it.each(allRules.map((r) => [r.meta.id, r.meta] as const))(
