@@ -743,5 +743,4 @@ export const NAMES_WITHOUT_TABLE: Readonly<Record<string, string>> = {
   s390_pci_mmio_write: "s390x",
   s390_runtime_instr: "s390x",
   swapcontext: "ppc64le",
-  sync_file_range2: "ppc64le (ARM calls it arm_sync_file_range)",
 };

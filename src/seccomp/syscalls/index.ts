@@ -58,8 +58,17 @@ function table(arch: SyscallArch): Table {
 }
 
 /** The number of `name` on `arch`, or undefined when that architecture has no such syscall. */
+/**
+ * Names libseccomp (and so runc, and Docker's default profile) uses where the kernel's table
+ * says otherwise: on arm the kernel calls them arm_sync_file_range and arm_fadvise64_64.
+ */
+const LIBSECCOMP_NAMES: Readonly<Partial<Record<SyscallArch, Readonly<Record<string, string>>>>> = {
+  arm: { sync_file_range2: "arm_sync_file_range", fadvise64_64: "arm_fadvise64_64" },
+};
+
 export function syscallNumber(arch: SyscallArch, name: string): number | undefined {
-  return table(arch).byName.get(name);
+  const byName = table(arch).byName;
+  return byName.get(name) ?? byName.get(LIBSECCOMP_NAMES[arch]?.[name] ?? "");
 }
 
 /**
@@ -81,7 +90,7 @@ export function isKnownSyscall(
   name: string,
   arches: readonly SyscallArch[] = SYSCALL_ARCHES,
 ): boolean {
-  return arches.some((arch) => table(arch).byName.has(name));
+  return arches.some((arch) => syscallNumber(arch, name) !== undefined);
 }
 
 const SCMP_ARCH_TABLES: ReadonlyMap<string, SyscallArch> = new Map([

@@ -111,8 +111,17 @@ describe("well-known numbers (Linux v6.18)", () => {
     ["arm", "ipc", "an `oabi` row"],
     ["arm", "getrlimit", "an `oabi` row (ugetrlimit is EABI's)"],
     ["arm", "memfd_secret", "only reserved on arm"],
-    ["arm", "sync_file_range2", "a header alias of arm_sync_file_range"],
   ];
+  it("resolves libseccomp's arm names to the kernel's arm_ entries", () => {
+    expect(syscallNames("arm").has("sync_file_range2")).toBe(false);
+    expect(syscallNumber("arm", "sync_file_range2")).toBe(
+      syscallNumber("arm", "arm_sync_file_range"),
+    );
+    expect(syscallNumber("arm", "fadvise64_64")).toBe(syscallNumber("arm", "arm_fadvise64_64"));
+    expect(syscallNumber("arm", "sync_file_range2")).toBeDefined();
+    expect(syscallNumber("x86_64", "sync_file_range2")).toBeUndefined();
+  });
+
   it.each(absent)("%s has no %s (%s)", (arch, name) => {
     expect(syscallNumber(arch, name)).toBeUndefined();
     expect(syscallNames(arch).has(name)).toBe(false);
