@@ -1,6 +1,8 @@
 import type { GoStruct, GoValue } from "../json/decode.js";
+import { escapePointerToken } from "../json/fold.js";
 import type { Policy } from "../policy/policy.js";
 import { evaluate } from "../rules/evaluate.js";
+import { containerRules } from "../rules/registry.js";
 import type { Finding, HostFacts, Severity } from "../rules/types.js";
 import { severityRank } from "../rules/types.js";
 import { cleanPath, localBindDevice } from "../spec/adapters/host-config.js";
@@ -131,6 +133,26 @@ function stringMap(v: GoValue | undefined): Record<string, string> {
   return out;
 }
 
+/** The host path a `local` driver with `o=bind` options mounts (`pointer`: where the options are). */
+function bindDevice(
+  driver: string,
+  options: GoValue | undefined,
+  pointer: string,
+): string | undefined {
+  const opts = stringMap(options);
+  return localBindDevice({
+    Name: { value: driver, pointer },
+    Options: {
+      value: Object.entries(opts).map(([key, value]) => ({
+        key,
+        value,
+        pointer: `${pointer}/${escapePointerToken(key)}`,
+      })),
+      pointer,
+    },
+  });
+}
+
 /** The state one decider works with: the policy per role, and the request's facts. */
 class Core implements Decider {
   private readonly policies = new Map<string, Policy>();
@@ -146,8 +168,17 @@ class Core implements Decider {
     if (role.preset === undefined || role.preset === this.policy.preset) return this.policy;
     const cached = this.policies.get(role.preset);
     if (cached !== undefined) return cached;
+    // a role's preset decides which rules run; the file's explicit settings still apply on top.
+    // The policy keeps only each rule's resolved state, so a rule whose state differs from what
+    // the file's preset gives it was set explicitly and keeps that state.
     const rules = new Map(this.policy.rules);
-    // a role's preset decides which rules run; the file's explicit settings still apply on top
+    for (const rule of containerRules) {
+      const config = rules.get(rule.meta.id);
+      if (config === undefined) continue;
+      const presets: readonly string[] = rule.meta.presets;
+      if (config.enabled !== presets.includes(this.policy.preset)) continue;
+      rules.set(rule.meta.id, { ...config, enabled: presets.includes(role.preset) });
+    }
     const variant: Policy = { ...this.policy, preset: role.preset, rules };
     this.policies.set(role.preset, variant);
     return variant;
@@ -416,6 +447,8 @@ class Judge {
         `the update would remove a limit: ${removing.join(", ")}; give a positive limit instead`,
       );
     }
+    // a role that is not enforced is let through, and the removal is still on the record
+    const noted = removing.length > 0 ? [GUARD_RULES.update] : [];
     const spec = this.specOf("container update");
     const set: string[] = [];
     const memory = int(field(v, "Memory"));
@@ -432,25 +465,18 @@ class Judge {
       spec.resources.pidsLimit = { value: Number(pids), origin: { pointer: "/PidsLimit" } };
       set.push("/PidsLimit");
     }
-    return set.length === 0 ? allow(t) : this.verdictFor(spec, set);
+    const verdict = set.length === 0 ? allow(t) : this.verdictFor(spec, set);
+    return verdict.allow ? { ...verdict, rules: [...noted, ...verdict.rules] } : verdict;
   }
 
   /** A `local` volume with `o=bind` mounts a host path: judged like a bind mount. */
   private judgeVolume(v: GoValue): Verdict {
     const t = this.t;
-    const driver = text(field(v, "Driver")) ?? "";
-    const opts = stringMap(field(v, "DriverOpts"));
-    const hostPath = localBindDevice({
-      Name: { value: driver, pointer: "/Driver" },
-      Options: {
-        value: Object.entries(opts).map(([key, value]) => ({
-          key,
-          value,
-          pointer: `/DriverOpts/${key}`,
-        })),
-        pointer: "/DriverOpts",
-      },
-    });
+    const hostPath = bindDevice(
+      text(field(v, "Driver")) ?? "",
+      field(v, "DriverOpts"),
+      "/DriverOpts",
+    );
     if (hostPath === undefined) return allow(t);
     const spec = this.specOf(`volume ${text(field(v, "Name")) ?? ""}`.trim());
     spec.mounts.push({
@@ -466,7 +492,8 @@ class Judge {
 
   /**
    * A service's task containers: the fields that gain host power are judged as a create would
-   * be (binds, added capabilities, sysctls); what the guard does not map is listed in the docs.
+   * be (binds and local-bind volumes, added capabilities, sysctls, seccomp and AppArmor turned
+   * off); what the guard does not map is listed in the docs.
    */
   private judgeService(v: GoValue): Verdict {
     const cs = field(field(v, "TaskTemplate"), "ContainerSpec");
@@ -490,6 +517,7 @@ class Judge {
       mounts.forEach((m, i) => {
         const type = text(field(m, "Type"));
         const source = text(field(m, "Source"));
+        const at = `${base}/Mounts/${String(i)}`;
         if (type === "bind" && source !== undefined && source !== "") {
           spec.mounts.push({
             type: "bind",
@@ -497,12 +525,56 @@ class Judge {
             hostPath: cleanPath(source),
             target: text(field(m, "Target")) ?? "/",
             readOnly: field(m, "ReadOnly") === true,
-            origin: { pointer: `${base}/Mounts/${String(i)}` },
+            origin: { pointer: at },
           });
+        }
+        // an inline volume of the local driver with bind options: each node creates it, a bind
+        if (type === "volume") {
+          const driver = field(field(m, "VolumeOptions"), "DriverConfig");
+          const hostPath = bindDevice(
+            text(field(driver, "Name")) ?? "",
+            field(driver, "Options"),
+            `${at}/VolumeOptions/DriverConfig/Options`,
+          );
+          if (hostPath !== undefined) {
+            spec.mounts.push({
+              type: "volume",
+              source,
+              hostPath,
+              target: text(field(m, "Target")) ?? "/",
+              readOnly: field(m, "ReadOnly") === true,
+              origin: { pointer: at },
+            });
+          }
         }
       });
       places.push(`${base}/Mounts`);
     }
+    // API 1.44+: a task's seccomp and AppArmor modes
+    const privileges = field(cs, "Privileges");
+    const seccomp = text(field(field(privileges, "Seccomp"), "Mode"));
+    if (seccomp === "unconfined") {
+      spec.seccomp = {
+        value: { kind: "unconfined" },
+        origin: { pointer: `${base}/Privileges/Seccomp/Mode` },
+      };
+    }
+    const apparmor = text(field(field(privileges, "AppArmor"), "Mode"));
+    if (apparmor === "disabled") {
+      spec.apparmor = {
+        value: "unconfined",
+        origin: { pointer: `${base}/Privileges/AppArmor/Mode` },
+      };
+    }
+    places.push(`${base}/Privileges`);
+    for (const [name, value] of Object.entries(stringMap(field(cs, "Sysctls")))) {
+      spec.sysctls.push({
+        name,
+        value,
+        origin: { pointer: `${base}/Sysctls/${escapePointerToken(name)}` },
+      });
+    }
+    places.push(`${base}/Sysctls`);
     return this.verdictFor(spec, places);
   }
 }
