@@ -938,6 +938,22 @@ describe("unix listeners", () => {
     expect(records.at(-1)?.identity).toBe("unix:local-admin");
   });
 
+  it("answers a client that half-closes right after its request, as dockerd does", async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(unixPath, () => {
+        socket.end("GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n");
+      });
+      let text = "";
+      socket.on("data", (d: Buffer) => (text += d.toString("latin1")));
+      socket.on("end", () => {
+        resolve(text);
+      });
+      socket.on("error", reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(answer.endsWith("OK")).toBe(true);
+  });
+
   it("sets the group, replaces a stale socket, refuses a file or a live socket, and removes its socket on close", async () => {
     // a stale socket: a second name for a bound socket whose server then went away (closing
     // a server unlinks the name it bound, not the other)

@@ -122,6 +122,16 @@ function subjectOf(subject: object | undefined): Record<string, string | string[
   return out;
 }
 
+/**
+ * A client may send its request and shut its write side at once (`curl`-like tools, scripts
+ * over nc). dockerd answers such a client; node:http by default aborts the request instead —
+ * after the guard may already have forwarded it, so the daemon acts and the client never hears.
+ * Keep the socket open for the answer, as dockerd does.
+ */
+function answerHalfClosedClients(server: http.Server): void {
+  Object.assign(server, { httpAllowHalfOpen: true });
+}
+
 async function openTcp(spec: TcpListenerSpec, hooks: ListenerHooks): Promise<Listener> {
   const host = spec.host.includes(":") ? `[${spec.host}]` : spec.host;
   let name = spec.name ?? `tcp://${host}:${spec.port}`;
@@ -134,6 +144,7 @@ async function openTcp(spec: TcpListenerSpec, hooks: ListenerHooks): Promise<Lis
     rejectUnauthorized: true,
     minVersion: "TLSv1.2",
   });
+  answerHalfClosedClients(server);
   const connections = new Set<net.Socket>();
   track(server, connections, hooks);
   const options =
@@ -333,6 +344,7 @@ async function openUnix(spec: UnixListenerSpec, hooks: ListenerHooks): Promise<L
     listener: name,
   };
   const server = http.createServer(HTTP_OPTIONS);
+  answerHalfClosedClients(server);
   const connections = new Set<net.Socket>();
   track(server, connections, hooks);
   server.on("connection", (socket: net.Socket) => {
