@@ -1,7 +1,16 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CLI, run, runCli } from "../harness/cli.js";
 
@@ -497,10 +506,29 @@ describe("dockward seccomp record and test on the real engine", () => {
   });
 
   it("without root: exit 3 with the fix, kernel settings untouched", async () => {
+    // the checkout may sit in a directory only root can enter (a mktemp -d clone): run a copy
+    // of the built CLI from a place user nobody can read
+    const copy = mkdtempSync(join(tmpdir(), "dw-nobody-cli-"));
+    chmodSync(copy, 0o755);
+    const cliDir = join(copy, "dist", "cli");
+    mkdirSync(cliDir, { recursive: true, mode: 0o755 });
+    for (const f of ["main.js", "dockward.cjs", "package.json"])
+      copyFileSync(join(dirname(CLI), f), join(cliDir, f));
+    copyFileSync(join(dirname(CLI), "..", "..", "package.json"), join(copy, "package.json"));
     const res = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
       const child = spawn(
         process.execPath,
-        [CLI, "-H", h.unixHost, "seccomp", "record", "--out", "/tmp/dw-nobody.json", "--", h.image],
+        [
+          join(cliDir, "main.js"),
+          "-H",
+          h.unixHost,
+          "seccomp",
+          "record",
+          "--out",
+          "/tmp/dw-nobody.json",
+          "--",
+          h.image,
+        ],
         {
           uid: 65534,
           gid: 65534,
@@ -516,6 +544,7 @@ describe("dockward seccomp record and test on the real engine", () => {
         resolve({ code, stderr });
       });
     });
+    rmSync(copy, { recursive: true, force: true });
     expect(res.code, res.stderr).toBe(3);
     expect(res.stderr).toMatch(/cannot read the kernel log \/dev\/kmsg: permission denied/);
     expect(res.stderr).toMatch(/fix: run dockward as root/);
