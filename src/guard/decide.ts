@@ -1,4 +1,4 @@
-import type { GoStruct, GoValue } from "../json/decode.js";
+import { isGoStruct, type GoValue } from "../json/decode.js";
 import { escapePointerToken } from "../json/fold.js";
 import type { Policy } from "../policy/policy.js";
 import { evaluate } from "../rules/evaluate.js";
@@ -104,19 +104,8 @@ function refusal(t: TargetAccepted, r: Refusal): Verdict {
   return denied(t, [GUARD_RULES.body], r.message, r.status);
 }
 
-function isStruct(v: GoValue | undefined): v is GoStruct {
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    !Array.isArray(v) &&
-    !(v instanceof Map) &&
-    !(v instanceof Uint8Array) &&
-    Object.getPrototypeOf(v) === null
-  );
-}
-
 function field(v: GoValue | undefined, name: string): GoValue | undefined {
-  return isStruct(v) ? v[name] : undefined;
+  return isGoStruct(v) ? v[name] : undefined;
 }
 
 function text(v: GoValue | undefined): string | undefined {
@@ -385,7 +374,7 @@ class Judge {
       }
       case "ContainerStart":
         // the daemon refuses a start body from API 1.24 on, and the guard refuses older APIs
-        return c.value === null || (isStruct(c.value) && Object.keys(c.value).length === 0)
+        return c.value === null || (isGoStruct(c.value) && Object.keys(c.value).length === 0)
           ? allow(t)
           : denied(
               t,

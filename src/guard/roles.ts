@@ -1,4 +1,5 @@
 import type { PresetName } from "../rules/types.js";
+import type { Identity } from "./server/types.js";
 
 /**
  * Who may do what through the guard. An identity (a client certificate's CN and O/OU, or the
@@ -96,14 +97,7 @@ export interface IdentityRule {
   at: string;
 }
 
-export interface Identity {
-  kind: "tls" | "unix";
-  /** CN, or the unix listener's name */
-  name: string;
-  /** O and OU values */
-  groups: readonly string[];
-  listener: string;
-}
+export type { Identity };
 
 /** Every given field of a match must hold; an entry with no fields matches nothing. */
 function matches(m: IdentityMatch, id: Identity): boolean {

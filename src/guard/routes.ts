@@ -17,30 +17,15 @@ import {
   type TableEntry,
 } from "./route-table.js";
 
+import type { Area } from "./roles.js";
+
 export type BodyKind = "none" | "json" | "stream";
 
 /**
  * The API areas a guard role grants (see roles.ts), plus `debug`: expvar/pprof, which no area
  * but `*` should reach.
  */
-export type RouteArea =
-  | "containers"
-  | "images"
-  | "networks"
-  | "volumes"
-  | "exec"
-  | "system"
-  | "build"
-  | "plugins"
-  | "swarm"
-  | "services"
-  | "nodes"
-  | "tasks"
-  | "secrets"
-  | "configs"
-  | "session"
-  | "distribution"
-  | "debug";
+export type RouteArea = Area | "debug";
 
 export interface RouteDef {
   /** swagger operationId, e.g. ContainerCreate; stable */

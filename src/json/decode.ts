@@ -93,6 +93,18 @@ export type GoValue =
   | Map<string, GoValue>
   | GoStruct;
 
+/** A decoded struct: the only GoValue object without a prototype. */
+export function isGoStruct(v: GoValue | undefined): v is GoStruct {
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    !Array.isArray(v) &&
+    !(v instanceof Map) &&
+    !(v instanceof Uint8Array) &&
+    Object.getPrototypeOf(v) === null
+  );
+}
+
 /** Decodes `node` into `type` as Go's json.Unmarshal would; see the module comment. */
 export function decodeGo(node: JsonNode, type: GoType): { value: GoValue; issues: DecodeIssue[] } {
   const issues: DecodeIssue[] = [];

@@ -28,7 +28,7 @@
  * Go leaves a zero value, integers exact. A body from the docker CLI comes back byte for byte.
  */
 
-import { decodeGo, serializeGo, type GoValue } from "../../json/decode.js";
+import { decodeGo, isGoStruct, serializeGo, type GoValue } from "../../json/decode.js";
 import { JsonSyntaxError, parseJson, type Pos } from "../../json/parse.js";
 import { OPERATIONS, type OperationName } from "./operations.js";
 import { locate, prepare, type Note, type Problem, type RefusalCode } from "./prepare.js";
@@ -157,24 +157,13 @@ function keepNull(root: GoValue, path: readonly (string | number)[]): void {
     parent = child(parent, token);
   }
   const name = path.at(-1);
-  if (typeof name !== "string" || !isStruct(parent)) return;
+  if (typeof name !== "string" || !isGoStruct(parent)) return;
   if (!Object.hasOwn(parent, name)) parent[name] = null;
 }
 
 function child(value: GoValue, token: string | number): GoValue {
   if (Array.isArray(value)) return typeof token === "number" ? (value[token] ?? null) : null;
   if (value instanceof Map) return value.get(String(token)) ?? null;
-  if (isStruct(value)) return value[String(token)] ?? null;
+  if (isGoStruct(value)) return value[String(token)] ?? null;
   return null;
-}
-
-function isStruct(value: GoValue): value is Record<string, GoValue> {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    !Array.isArray(value) &&
-    !(value instanceof Map) &&
-    !(value instanceof Uint8Array) &&
-    Object.getPrototypeOf(value) === null
-  );
 }

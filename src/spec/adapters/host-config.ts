@@ -44,6 +44,7 @@ import type {
 import { PROPAGATIONS, validBindMode } from "../bind-mode.js";
 import { applySecurityOpts, splitSecurityOpt } from "../security-opt.js";
 import { DockwardError } from "../../errors.js";
+import { escapePointerToken } from "../../json/fold.js";
 
 // ─── errors ───────────────────────────────────────────────────────────────────────────────────
 
@@ -60,12 +61,8 @@ export class JsonInputError extends DockwardError {
 
 // ─── JSON pointers and paths ──────────────────────────────────────────────────────────────────
 
-/** One RFC 6901 reference token: `~` → `~0`, `/` → `~1`. */
-export function escapePointerToken(token: string): string {
-  // most tokens (field names, indexes, label keys) need no escaping: do not copy them
-  if (!token.includes("~") && !token.includes("/")) return token;
-  return token.replaceAll("~", "~0").replaceAll("/", "~1");
-}
+/** One RFC 6901 reference token (the JSON decoder's, shared). */
+export { escapePointerToken };
 
 export function childPointer(pointer: string, token: string | number): string {
   return `${pointer}/${typeof token === "number" ? String(token) : escapePointerToken(token)}`;
