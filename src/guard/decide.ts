@@ -1,8 +1,7 @@
 import { isGoStruct, type GoValue } from "../json/decode.js";
 import { escapePointerToken } from "../json/fold.js";
-import type { Policy } from "../policy/policy.js";
+import { type Policy, withPreset } from "../policy/policy.js";
 import { evaluate } from "../rules/evaluate.js";
-import { containerRules } from "../rules/registry.js";
 import type { Finding, HostFacts, Severity } from "../rules/types.js";
 import { severityRank } from "../rules/types.js";
 import { cleanPath, localBindDevice } from "../spec/adapters/host-config.js";
@@ -157,18 +156,7 @@ class Core implements Decider {
     if (role.preset === undefined || role.preset === this.policy.preset) return this.policy;
     const cached = this.policies.get(role.preset);
     if (cached !== undefined) return cached;
-    // a role's preset decides which rules run; the file's explicit settings still apply on top.
-    // The policy keeps only each rule's resolved state, so a rule whose state differs from what
-    // the file's preset gives it was set explicitly and keeps that state.
-    const rules = new Map(this.policy.rules);
-    for (const rule of containerRules) {
-      const config = rules.get(rule.meta.id);
-      if (config === undefined) continue;
-      const presets: readonly string[] = rule.meta.presets;
-      if (config.enabled !== presets.includes(this.policy.preset)) continue;
-      rules.set(rule.meta.id, { ...config, enabled: presets.includes(role.preset) });
-    }
-    const variant: Policy = { ...this.policy, preset: role.preset, rules };
+    const variant = withPreset(this.policy, role.preset);
     this.policies.set(role.preset, variant);
     return variant;
   }

@@ -151,8 +151,28 @@ export interface Policy {
   failOn: Severity | undefined;
   /** resolved per rule id */
   rules: Map<string, RuleConfig>;
+  /** ids of the rules the file sets itself: their on/off state does not follow the preset */
+  setByFile: ReadonlySet<string>;
   exceptions: PolicyException[];
   guard: GuardPolicy;
+}
+
+/**
+ * The same policy judged by another preset: the preset decides which rules are on, except
+ * those the file sets itself (a guard role with a preset of its own).
+ */
+export function withPreset(policy: Policy, preset: PresetName): Policy {
+  if (preset === policy.preset) return policy;
+  const rules = new Map(policy.rules);
+  for (const rule of allRules) {
+    const config = rules.get(rule.meta.id);
+    if (config === undefined || policy.setByFile.has(rule.meta.id)) continue;
+    rules.set(rule.meta.id, {
+      ...config,
+      enabled: (rule.meta.presets as readonly string[]).includes(preset),
+    });
+  }
+  return { ...policy, preset, rules };
 }
 
 export function defaultPolicy(preset: PresetName = "restricted"): Policy {
@@ -245,6 +265,7 @@ function buildPolicy(
     preset: data.preset,
     failOn: data.failOn,
     rules,
+    setByFile: new Set(Object.keys(data.rules).map((key) => findRule(key)?.meta.id ?? key)),
     exceptions,
     guard: buildGuard(data.guard, where),
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type Identity, permits, roleFor } from "../../../src/guard/roles.js";
-import { defaultPolicy, parsePolicy } from "../../../src/policy/policy.js";
+import { defaultPolicy, parsePolicy, withPreset } from "../../../src/policy/policy.js";
 
 const tls = (name: string, groups: string[] = []): Identity => ({
   kind: "tls",
@@ -87,5 +87,19 @@ describe("guard roles", () => {
     ],
   ])("refuses %s with its place", (_what, text, message) => {
     expect(() => parsePolicy(text, "dockward.yaml")).toThrow(message);
+  });
+});
+
+describe("a role's own preset", () => {
+  it("turns the preset's rules on and off, except those the file sets itself", () => {
+    const file = parsePolicy("preset: baseline\nrules:\n  DW-USR-001: false\n", "dockward.yaml");
+    const restricted = withPreset(file, "restricted");
+    expect(restricted.preset).toBe("restricted");
+    // the file turned it off: a restricted role keeps it off
+    expect(restricted.rules.get("DW-USR-001")?.enabled).toBe(false);
+    // not set by the file: the role's preset decides (restricted asks for drop-ALL)
+    expect(file.rules.get("DW-CAP-002")?.enabled).toBe(false);
+    expect(restricted.rules.get("DW-CAP-002")?.enabled).toBe(true);
+    expect(withPreset(file, "baseline")).toBe(file);
   });
 });
