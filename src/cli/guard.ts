@@ -300,7 +300,7 @@ Examples:
       const graceMs = Number(opts.graceSeconds) * 1000;
       const cwd = process.cwd();
       const load = (): Policy => choosePolicy({ policy: opts.policy, preset: opts.preset }, cwd);
-      let policy = load();
+      const policy = load();
       const endpoint = upstreamOf(opts, globals);
       let facts: { apiVersion: string; host: HostFacts };
       try {
@@ -326,13 +326,13 @@ Examples:
         };
         return createDecider(o);
       };
-      let decider = deciderFor(policy);
+      const live = livePolicy(load, policy, deciderFor, watchedFile(opts.policy, policy));
       const log: LogSink | undefined =
         opts.log !== undefined ? openDecisionLog(opts.log) : undefined;
       const server = await startGuard({
         listeners,
         upstream: endpoint,
-        decider: () => decider,
+        decider: () => live.decider,
         ...(log !== undefined
           ? {
               onDecision: (r) => {
@@ -356,27 +356,10 @@ Examples:
       }
       say(`upstream ${endpoint.host} (API ${facts.apiVersion}); policy ${describePolicy(policy)}`);
 
-      const reload = (why: string): void => {
-        try {
-          const next = load();
-          policy = next;
-          decider = deciderFor(next);
-          say(`policy reloaded (${why}): ${describePolicy(next)}`);
-        } catch (err) {
-          say(
-            `policy NOT reloaded (${why}), the previous one stays: ${isDockwardError(err) ? `${err.message}${err.hint !== undefined ? ` — fix: ${err.hint}` : ""}` : errorMessage(err)}`,
-          );
-        }
-      };
-      const stopWatching = watchPolicy(
-        opts.policy ?? (policy.source.endsWith("dockward.yaml") ? policy.source : undefined),
-        cwd,
-        reload,
-      );
       await new Promise<void>((done) => {
         const stop = (signal: string): void => {
           say(`${signal}: closing (up to ${opts.graceSeconds}s for running requests and sessions)`);
-          stopWatching();
+          live.stop();
           void server.close({ graceMs }).then(() => {
             if (log !== undefined) {
               say(`decision log head ${log.head()}`);
@@ -397,18 +380,45 @@ Examples:
   return cmd;
 }
 
-/** Reload on SIGHUP or an edit of the policy file; an invalid policy keeps the old decider. */
-function watchPolicy(
+/** The file to watch: --policy, or the ./dockward.yaml that was found. */
+function watchedFile(flag: string | undefined, policy: Policy): string | undefined {
+  return flag ?? (policy.source.endsWith("dockward.yaml") ? policy.source : undefined);
+}
+
+interface LivePolicy {
+  /** the decider of the policy in force */
+  readonly decider: Decider;
+  stop(): void;
+}
+
+/**
+ * The policy in force and its decider, reloaded on SIGHUP or an edit of `file`; an invalid
+ * policy is refused, said with its place and fix, and the old one stays.
+ */
+function livePolicy(
+  load: () => Policy,
+  initial: Policy,
+  deciderFor: (p: Policy) => Decider,
   file: string | undefined,
-  cwd: string,
-  reload: (why: string) => void,
-): () => void {
+): LivePolicy {
+  let decider = deciderFor(initial);
+  const reload = (why: string): void => {
+    try {
+      const next = load();
+      decider = deciderFor(next);
+      say(`policy reloaded (${why}): ${describePolicy(next)}`);
+    } catch (err) {
+      say(
+        `policy NOT reloaded (${why}), the previous one stays: ${isDockwardError(err) ? `${err.message}${err.hint !== undefined ? ` — fix: ${err.hint}` : ""}` : errorMessage(err)}`,
+      );
+    }
+  };
   let watcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
   if (file !== undefined) {
     try {
       // editors write in several steps: reload once they are done
-      watcher = watch(resolve(cwd, file), () => {
+      watcher = watch(resolve(file), () => {
         clearTimeout(timer);
         timer = setTimeout(() => {
           reload("file changed");
@@ -422,10 +432,15 @@ function watchPolicy(
     reload("SIGHUP");
   };
   process.on("SIGHUP", onHup);
-  return () => {
-    clearTimeout(timer);
-    watcher?.close();
-    process.off("SIGHUP", onHup);
+  return {
+    get decider() {
+      return decider;
+    },
+    stop() {
+      clearTimeout(timer);
+      watcher?.close();
+      process.off("SIGHUP", onHup);
+    },
   };
 }
 
@@ -502,33 +517,20 @@ Example:
           daemonApiVersion: v,
           host: { apparmor: kernelHasAppArmor() },
         });
-      let policy = load();
-      let decider = deciderFor(policy);
+      const policy = load();
       say(`policy ${describePolicy(policy)}`);
-      const stopWatching = watchPolicy(
-        opts.policy ?? (policy.source.endsWith("dockward.yaml") ? policy.source : undefined),
-        cwd,
-        (why) => {
-          try {
-            policy = load();
-            decider = deciderFor(policy);
-            say(`policy reloaded (${why}): ${describePolicy(policy)}`);
-          } catch (err) {
-            say(`policy NOT reloaded (${why}), the previous one stays: ${errorMessage(err)}`);
-          }
-        },
-      );
+      const live = livePolicy(load, policy, deciderFor, watchedFile(opts.policy, policy));
       try {
         await runAuthzPlugin({
           socket: opts.socket,
-          decider: () => decider,
+          decider: () => live.decider,
           ...(opts.log !== undefined ? { log: opts.log } : {}),
           ...(opts.allowCertificatesWithoutEku === true
             ? { allowCertificatesWithoutEku: true }
             : {}),
         });
       } finally {
-        stopWatching();
+        live.stop();
       }
     });
 }
