@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { isGoStruct, type GoValue } from "../json/decode.js";
 import { escapePointerToken } from "../json/fold.js";
 import { type Policy, withPreset } from "../policy/policy.js";
@@ -339,7 +340,7 @@ class Judge {
     const t = this.t;
     const c = canonicalise(op, body.toString("utf8"));
     if (!c.ok) return refusal(t, c);
-    if (!Buffer.from(body.toString("utf8"), "utf8").equals(body)) {
+    if (!isUtf8(body)) {
       return denied(t, [GUARD_RULES.body], "the body is not valid UTF-8", 400);
     }
     const verdict = this.judgeCanonical(op, c);

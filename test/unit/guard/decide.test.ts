@@ -862,3 +862,26 @@ describe("createDecider", () => {
     expect([after.allow, after.rules]).toEqual([true, []]);
   });
 });
+
+describe("bodies that are not UTF-8", () => {
+  it("are refused, though Go would read the bad byte as U+FFFD", async () => {
+    const d = createDecider({ policy: defaultPolicy("baseline") });
+    const a = await d.admit({
+      identity: tls("dev"),
+      method: "POST",
+      rawTarget: "/v1.41/containers/create",
+      headers: { host: "docker", "content-type": "application/json" },
+      upgrade: undefined,
+    });
+    if (a.action !== "buffer") throw new Error(`expected buffer, got ${a.action}`);
+    const good = Buffer.from('{"Image":"busybox","Labels":{"a":"é"}}', "utf8");
+    const bad = Buffer.concat([good.subarray(0, 34), Buffer.from([0xff]), good.subarray(36)]);
+    expect((await a.judge(good)).allow).toBe(true);
+    expect(await a.judge(bad)).toMatchObject({
+      allow: false,
+      status: 400,
+      rules: ["DW-GRD-003"],
+      message: "the body is not valid UTF-8",
+    });
+  });
+});
