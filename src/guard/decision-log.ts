@@ -46,9 +46,35 @@ function canonicalLine(value: Record<string, unknown>): string {
   return JSON.stringify(value, Object.keys(value).sort());
 }
 
-/** Build the next chained line from the previous hash. */
-export function chainRecord(prev: string, seq: number, record: DecisionRecord): ChainedRecord {
-  return { ...record, seq, prev, hash: chainHash(prev, seq, record) };
+/**
+ * The line written for a record: its canonical text (keys already in sorted order, so one
+ * JSON.stringify gives it) with the hash added last. The same bytes chainHash hashes, made once
+ * per request instead of twice.
+ */
+export function chainedLine(
+  prev: string,
+  seq: number,
+  record: DecisionRecord,
+): { line: string; hash: string } {
+  // written in sorted key order (JSON.stringify keeps it, and leaves out what is undefined); a
+  // field added to DecisionRecord and not here does not compile
+  const ordered = {
+    decision: record.decision,
+    identity: record.identity,
+    latencyMs: record.latencyMs,
+    method: record.method,
+    operation: record.operation,
+    path: record.path,
+    prev,
+    reason: record.reason,
+    rules: record.rules,
+    seq,
+    status: record.status,
+    time: record.time,
+  } satisfies Record<keyof DecisionRecord | "seq" | "prev", unknown>;
+  const body = JSON.stringify(ordered);
+  const hash = createHash("sha256").update(body).digest("hex");
+  return { line: `${body.slice(0, -1)},"hash":"${hash}"}\n`, hash };
 }
 
 export interface LogSink {
@@ -123,9 +149,9 @@ function streamSink(out: (line: string) => void, prev0: string, seq0: number): L
   let seq = seq0;
   return {
     write(record) {
-      const chained = chainRecord(prev, seq, record);
-      out(`${JSON.stringify(chained)}\n`);
-      prev = chained.hash;
+      const { line, hash } = chainedLine(prev, seq, record);
+      out(line);
+      prev = hash;
       seq += 1;
     },
     head: () => prev,

@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import {
   type DecisionRecord,
   GENESIS,
+  chainHash,
+  chainedLine,
   openDecisionLog,
   verifyLogText,
 } from "../../../src/guard/decision-log.js";
@@ -30,6 +32,40 @@ function writeLog(n: number): { file: string; text: string; head: string } {
   log.close();
   return { file, text: readFileSync(file, "utf8"), head };
 }
+
+describe("a chained line", () => {
+  // every combination of the optional fields, and strings JSON must escape
+  const optional = {
+    operation: "ContainerCreate",
+    reason: 'said "no"\n\u2028',
+    status: 403,
+  } as const;
+  const keys = Object.keys(optional) as (keyof typeof optional)[];
+  const cases = Array.from({ length: 2 ** keys.length }, (_, mask) => {
+    const r: DecisionRecord = {
+      time: "2026-11-28T10:00:00.000Z",
+      identity: "cn:é\\x",
+      method: "GET",
+      path: "/_ping",
+      decision: mask % 2 === 0 ? "allow" : "deny",
+      rules: mask === 0 ? [] : ["DW-PRIV-001", "DW-NS-001"],
+      latencyMs: mask / 7,
+    };
+    keys.forEach((k, bit) => {
+      if ((mask >> bit) & 1) Object.assign(r, { [k]: optional[k] });
+    });
+    return r;
+  });
+
+  it.each(cases)("hashes what chainHash hashes and reads back whole (%#)", (r) => {
+    const prev = "a".repeat(64);
+    const { line, hash } = chainedLine(prev, 41, r);
+    expect(hash).toBe(chainHash(prev, 41, r));
+    expect(line.endsWith("\n")).toBe(true);
+    expect(JSON.parse(line)).toEqual({ ...r, seq: 41, prev, hash });
+    expect(verifyLogText(line).ok).toBe(true);
+  });
+});
 
 describe("decision log hash chain", () => {
   it("verifies an untouched log and reports its head", () => {
