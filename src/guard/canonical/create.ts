@@ -8,7 +8,7 @@
 
 import type { GoValue } from "../../json/decode.js";
 import { JsonNumber, RawJson } from "../../json/decode.js";
-import { escapePointerToken } from "../../json/fold.js";
+import { pointerOf } from "../../json/fold.js";
 import { JsonInputError } from "../../spec/adapters/host-config.js";
 import { specFromCreateRequest, type CreateRequestOptions } from "../../spec/adapters/request.js";
 import type { ContainerSpec } from "../../spec/model.js";
@@ -52,7 +52,7 @@ export function createSpec(
   };
   let plain: Plain;
   try {
-    plain = toPlain(value, "");
+    plain = toPlain(value, []);
   } catch (err) {
     if (!(err instanceof UnsafeValue)) throw err;
     return refuse({ code: "unsafe-integer", ...at(err.pointer), message: err.problem });
@@ -71,28 +71,43 @@ function problemOf(err: JsonInputError): string {
   return err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
 }
 
-function toPlain(value: GoValue, pointer: string): Plain {
+/**
+ * The decoded body as plain JSON for the adapter. The path to each value is kept as tokens and
+ * made into a JSON pointer only when a value is refused: most bodies are refused nowhere, and a
+ * pointer string per value was most of this walk's cost.
+ */
+function toPlain(value: GoValue, path: (string | number)[]): Plain {
   if (value === null || typeof value === "boolean" || typeof value === "string") return value;
   if (typeof value === "number") return value;
   if (typeof value === "bigint") {
     const n = Number(value);
     if (!Number.isSafeInteger(n)) {
       throw new UnsafeValue(
-        pointer,
+        pointerOf(path),
         `${value.toString()} is beyond ±2^53: too large to judge exactly, so the request is refused`,
       );
     }
     return n;
   }
   if (value instanceof JsonNumber || value instanceof RawJson) {
-    throw new UnsafeValue(pointer, "a free-form JSON value cannot be judged here");
+    throw new UnsafeValue(pointerOf(path), "a free-form JSON value cannot be judged here");
   }
   if (value instanceof Uint8Array) return Array.from(value);
-  if (Array.isArray(value)) return value.map((item, i) => toPlain(item, `${pointer}/${i}`));
+  if (Array.isArray(value)) {
+    const items: Plain[] = [];
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      items.push(toPlain(value[i] ?? null, path));
+      path.pop();
+    }
+    return items;
+  }
   const out = Object.create(null) as Record<string, Plain>;
   const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
   for (const [key, item] of entries) {
-    out[key] = toPlain(item, `${pointer}/${escapePointerToken(key)}`);
+    path.push(key);
+    out[key] = toPlain(item, path);
+    path.pop();
   }
   return out;
 }

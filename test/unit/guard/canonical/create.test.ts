@@ -103,6 +103,12 @@ describe("createSpec: refusals", () => {
       pointer: "/HostConfig/IOMaximumBandwidth",
     },
     {
+      name: "inside a list: the pointer names the item",
+      body: '{"HostConfig":{"Ulimits":[{"Name":"nofile","Soft":1,"Hard":1},{"Name":"nproc","Soft":1,"Hard":9007199254740993}]}}',
+      code: "unsafe-integer",
+      pointer: "/HostConfig/Ulimits/1/Hard",
+    },
+    {
       name: "-2^53 - 1",
       body: '{"Memory":-9007199254740993}',
       code: "unsafe-integer",
