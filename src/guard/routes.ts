@@ -53,6 +53,12 @@ export interface Registration {
   readonly regexp: RegExp;
   /** the names of the regexp's groups, in order (`version` first when versioned) */
   readonly vars: readonly string[];
+  /**
+   * The route pattern's first segment when it is literal ("containers" for
+   * `/containers/{name:.*}/json`): a path whose segment there differs cannot match, so the
+   * regexp is not tried. Undefined when that segment holds a variable.
+   */
+  readonly firstSegment: string | undefined;
 }
 
 export interface RouteTable {
@@ -163,7 +169,9 @@ function register(
   methods: readonly string[] | undefined,
 ): Registration {
   const { regexp, vars } = compileTemplate(template);
-  return { route, versioned, methods, regexp, vars };
+  const first = route.pattern.split("/")[1];
+  const firstSegment = first === undefined || first.includes("{") ? undefined : first;
+  return { route, versioned, methods, regexp, vars, firstSegment };
 }
 
 function buildTable(daemonApiVersion: string): RouteTable {
@@ -240,8 +248,15 @@ export function matchRoute(
   path: string,
   table: RouteTable = routeTable(),
 ): RouteMatch | undefined {
+  // the path's first two segments: a versioned pattern starts at the second
+  const cut1 = path.indexOf("/", 1);
+  const seg1 = cut1 === -1 ? path.slice(1) : path.slice(1, cut1);
+  const cut2 = cut1 === -1 ? -1 : path.indexOf("/", cut1 + 1);
+  const seg2 = cut1 === -1 ? undefined : path.slice(cut1 + 1, cut2 === -1 ? undefined : cut2);
   for (const reg of table.registrations) {
     if (reg.methods !== undefined && !reg.methods.includes(method)) continue;
+    if (reg.firstSegment !== undefined && reg.firstSegment !== (reg.versioned ? seg2 : seg1))
+      continue;
     const m = reg.regexp.exec(path);
     if (m === null) continue;
     const params: Record<string, string> = {};

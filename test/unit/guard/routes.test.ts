@@ -362,3 +362,54 @@ describe("compileTemplate", () => {
     expect(() => compileTemplate(template)).toThrow();
   });
 });
+
+describe("matchRoute's first-segment shortcut", () => {
+  /** The mux's own rule, without the shortcut: the first registration whose method and regexp match. */
+  function reference(method: string, path: string, table: RouteTable): string | undefined {
+    return table.registrations.find(
+      (r) => (r.methods === undefined || r.methods.includes(method)) && r.regexp.test(path),
+    )?.route.id;
+  }
+  // every pattern with sample values in its variables, bare and versioned, plus near misses
+  const fill = (pattern: string, value: string): string => pattern.replace(/\{[^}]*\}/g, value);
+  const odd = [
+    "/",
+    "//",
+    "/v1.41",
+    "/v1.41/",
+    "/v/_ping",
+    "/v1.41/v1.41/_ping",
+    "/_ping/",
+    "/_pingx",
+    "/containers",
+    "/containers/",
+    "/v1.41/containers",
+    "/debug/pprof/heap",
+    "/v1.41/debug/vars",
+    "/grpc",
+    "/session",
+  ];
+  const methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"];
+
+  it.each(["1.41", "1.44", "1.51"])("gives what trying every regexp gives (daemon %s)", (v) => {
+    const table = routeTable(v);
+    const paths = new Set(odd);
+    for (const r of table.routes)
+      for (const value of ["abc", "a/b", "x.json", "1"]) {
+        const p = fill(r.pattern, value);
+        paths.add(p);
+        paths.add(`/v1.41${p}`);
+        paths.add(`/v1.5${p}`);
+        paths.add(`/x${p}`);
+      }
+    const reached = new Set<string>();
+    for (const path of paths)
+      for (const method of methods) {
+        const want = reference(method, path, table);
+        if (want !== undefined) reached.add(want);
+        expect(matchRoute(method, path, table)?.route.id, `${method} ${path}`).toBe(want);
+      }
+    // the corpus reaches every route
+    expect([...reached].sort()).toEqual([...new Set(table.routes.map((r) => r.id))].sort());
+  });
+});
