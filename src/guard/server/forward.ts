@@ -173,8 +173,10 @@ function forward(
         res.destroy();
         return;
       }
-      // events, logs -f, pull progress: the head goes now, each piece as it comes
-      res.flushHeaders();
+      // events, logs -f, pull progress: the head goes now, each piece as it comes. An answer
+      // with a Content-Length has its body right behind: the head leaves with its first piece,
+      // one write instead of two.
+      if (upRes.headers["content-length"] === undefined) res.flushHeaders();
       upRes.pipe(res);
       upRes.on("error", () => {
         core.metrics.upstreamErrors += 1;
