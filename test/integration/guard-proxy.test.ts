@@ -540,6 +540,17 @@ describe("the docker CLI over mutual TLS", () => {
     expect(r.stdout.split("\n")).toEqual(expect.arrayContaining(["create", "destroy"]));
   });
 
+  it("an idle stream's head reaches the client while the daemon sends nothing yet", async () => {
+    // GET /events with no filters: dockerd answers 200 and then waits for events. The head must
+    // not wait for a first piece of body that may never come.
+    const head = await raw(
+      "GET /v1.41/events?filters=%7B%22label%22%3A%5B%22dwg-never%3D1%22%5D%7D HTTP/1.1\r\nHost: docker\r\n\r\n",
+      /\r\n\r\n/,
+    );
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(head.toLowerCase()).toContain("transfer-encoding: chunked");
+  });
+
   it("docker build (legacy builder): the context is streamed to the daemon", async () => {
     const r = await docker(
       ["build", "-t", "dwg-built:test", "-"],

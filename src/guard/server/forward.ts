@@ -173,11 +173,19 @@ function forward(
         res.destroy();
         return;
       }
-      // events, logs -f, pull progress: the head goes now, each piece as it comes. An answer
-      // with a Content-Length has its body right behind: the head leaves with its first piece,
-      // one write instead of two.
-      if (upRes.headers["content-length"] === undefined) res.flushHeaders();
+      // The head leaves with the first piece of the body, one write instead of two, when that
+      // piece came in with it (an ordinary answer); events, logs -f and pull progress may send
+      // nothing for a long while, so whatever head is still unsent goes on its own at the end
+      // of this turn of the event loop, after the pieces already read were passed on.
+      // (res.headersSent cannot tell: it is true from writeHead on, before anything is sent)
+      let bodyStarted = false;
+      upRes.once("data", () => {
+        bodyStarted = true;
+      });
       upRes.pipe(res);
+      setImmediate(() => {
+        if (!bodyStarted && !res.writableEnded && !res.destroyed) res.flushHeaders();
+      });
       upRes.on("error", () => {
         core.metrics.upstreamErrors += 1;
         res.destroy();
