@@ -6,8 +6,12 @@
 //   GET /_ping over mutual TLS   dockerd's own tcp port vs the guard's tcp port    (reported)
 //   GET /containers/json?all=1   with 100 containers, direct vs guard (unix)       target ≤ 1.1×
 //   create + delete ?force=1     a docker CLI-shaped body, direct vs guard (unix)  target ≤ 1.05×
-// A bare node:http pass-through runs beside the guard on the unix paths: the floor any Node proxy
-// pays on this machine, so what is the guard's own cost can be told from what is Node's.
+// Two floors run beside the guard on the unix paths, so the guard's own cost can be told from
+// what any relay pays on this machine: a byte relay (node:net, one upstream connection per
+// client, no HTTP parsing at all: what a process in the path costs) and a bare node:http
+// pass-through (what parsing and re-sending HTTP in Node costs).
+// Every client is warmed up first (JIT, connections): a long-running guard is measured in its
+// steady state, not in its first hundred requests.
 // Then the guard's RSS (VmRSS of its process) after --requests requests through it.
 //   npm run build && node bench/guard.mjs [--rounds 6] [--requests 100000] [--containers 100]
 import { spawn, spawnSync } from "node:child_process";
@@ -26,6 +30,14 @@ const rounds = arg("--rounds", 6);
 const requests = arg("--requests", 100_000);
 const count = arg("--containers", 100);
 const PER_ROUND = { ping: 400, list: 15, create: 8 };
+const WARM_UP = { ping: 2000, list: 20, create: 500 };
+// --only ping,tls,list,create,rss: a subset, for a quick A/B while working on one path
+const onlyAt = process.argv.indexOf("--only");
+const only = new Set(
+  onlyAt > 0
+    ? (process.argv[onlyAt + 1] ?? "").split(",")
+    : ["ping", "tls", "list", "create", "rss"],
+);
 const cli = join(root, "dist/cli/main.js");
 process.env.DOCKWARD_TEST_ROOT ??= "/tmp/dwt-gbench";
 const { startHarness, stopHarness } = await import(join(root, "dist/dev/engine.js"));
@@ -252,8 +264,20 @@ function report(title, results, target) {
   });
 }
 
+/** The floor of any relay process: bytes copied both ways, one upstream connection per client. */
+const BYTE_RELAY = `
+const net = require("node:net");
+net.createServer((c) => {
+  const u = net.connect(process.env.UPSTREAM);
+  c.pipe(u);
+  u.pipe(c);
+  c.on("error", () => u.destroy());
+  u.on("error", () => c.destroy());
+}).listen(process.env.LISTEN, () => console.log("ready"));
+`;
+
 /**
- * The floor any Node proxy pays: a bare node:http pass-through with an upstream keep-alive
+ * The floor any Node HTTP proxy pays: a bare node:http pass-through with an upstream keep-alive
  * agent, no authentication, no decision, no log (the field notes' "plain proxy").
  */
 const PLAIN_PROXY = `
@@ -303,12 +327,16 @@ console.log(
   `machine: ${spawnSync("nproc", { encoding: "utf8" }).stdout.trim()} CPUs, load average ${load} at start (other work on the machine skews absolute numbers; ratios are measured in the same rounds)`,
 );
 
+/** Thrown to leave the run early (an --only without rss): cleanup still runs. */
+class Skip extends Error {}
 const h = await startHarness();
 const dir = mkdtempSync("/tmp/dwg-bench-");
 const guardSock = join(dir, "guard.sock");
 const plainSock = join(dir, "plain.sock");
+const relaySock = join(dir, "relay.sock");
 let guard;
 let plainProxy;
+let byteRelay;
 const clients = [];
 try {
   // the guard's own TLS material, issued by dockward
@@ -358,6 +386,11 @@ try {
     env: { LISTEN: plainSock, UPSTREAM: h.socketPath },
   });
   await waitForLine(plainProxy, /ready/, "the plain proxy");
+  byteRelay = spawn(process.execPath, ["-e", BYTE_RELAY], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { LISTEN: relaySock, UPSTREAM: h.socketPath },
+  });
+  await waitForLine(byteRelay, /ready/, "the byte relay");
   const rssStart = vmRss(guard.pid);
 
   const material = (d) => ({
@@ -368,6 +401,7 @@ try {
   const direct = client("dockerd (unix)", { socketPath: h.socketPath });
   const viaGuard = client("guard (unix)", { socketPath: guardSock });
   const plain = client("plain node proxy (unix)", { socketPath: plainSock });
+  const relay = client("byte relay (unix)", { socketPath: relaySock });
   const dockerdTls = client("dockerd (tcp, mTLS)", {
     port: Number(new URL(h.tlsHost.replace("tcp:", "http:")).port),
     tls: material(h.tlsDir),
@@ -376,7 +410,7 @@ try {
     port: guardPort,
     tls: material(join(dir, "pki")),
   });
-  clients.push(direct, viaGuard, plain, dockerdTls, guardTls);
+  clients.push(direct, viaGuard, plain, relay, dockerdTls, guardTls);
 
   // 100 containers for the list (created, never started)
   const image = h.image;
@@ -405,19 +439,45 @@ try {
   );
   console.log("");
 
-  const ping = await compare("ping", [direct, plain, viaGuard], PER_ROUND.ping);
-  report("GET /_ping", ping, 1.5);
-  const pingTls = await compare("ping", [dockerdTls, guardTls], PER_ROUND.ping);
-  report("GET /_ping over mutual TLS (both ends terminate TLS; reported, no target)", pingTls);
-  const list = await compare("list", [direct, plain, viaGuard], PER_ROUND.list);
-  report(
-    `GET /containers/json?all=1 (${count} containers, ${(listSize / 1024).toFixed(0)} KB)`,
-    list,
-    1.1,
-  );
-  const body = createBody(image);
-  const create = await compare("create", [direct, plain, viaGuard], PER_ROUND.create, body);
-  report(`POST /containers/create (${body.length} B body) + DELETE ?force=1`, create, 1.05);
+  // warm-up: each client's connection, and the JIT of each process, on every path measured
+  // (creates name an image that is not there: judged and forwarded, refused by dockerd at once)
+  const absent = createBody("dockward-bench-absent:warm-up");
+  for (const c of [direct, relay, plain, viaGuard]) {
+    for (let i = 0; i < WARM_UP.ping; i++)
+      expectStatus(await c.call("GET", "/_ping"), 200, "warm-up");
+    for (let i = 0; i < WARM_UP.list; i++)
+      expectStatus(await c.call("GET", "/v1.41/containers/json?all=1"), 200, "warm-up");
+    for (let i = 0; i < WARM_UP.create; i++)
+      expectStatus(await c.call("POST", "/v1.41/containers/create", absent), 404, "warm-up");
+  }
+
+  if (only.has("ping")) {
+    const ping = await compare("ping", [direct, relay, plain, viaGuard], PER_ROUND.ping);
+    report("GET /_ping", ping, 1.5);
+  }
+  if (only.has("tls")) {
+    const pingTls = await compare("ping", [dockerdTls, guardTls], PER_ROUND.ping);
+    report("GET /_ping over mutual TLS (both ends terminate TLS; reported, no target)", pingTls);
+  }
+  if (only.has("list")) {
+    const list = await compare("list", [direct, relay, plain, viaGuard], PER_ROUND.list);
+    report(
+      `GET /containers/json?all=1 (${count} containers, ${(listSize / 1024).toFixed(0)} KB)`,
+      list,
+      1.1,
+    );
+  }
+  if (only.has("create")) {
+    const body = createBody(image);
+    const create = await compare(
+      "create",
+      [direct, relay, plain, viaGuard],
+      PER_ROUND.create,
+      body,
+    );
+    report(`POST /containers/create (${body.length} B body) + DELETE ?force=1`, create, 1.05);
+  }
+  if (!only.has("rss")) throw new Skip();
 
   // memory: many requests through the guard, 4 keep-alive connections at once
   const rssBefore = vmRss(guard.pid);
@@ -459,9 +519,12 @@ try {
   console.log(
     `load average at the end: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
   );
+} catch (err) {
+  if (!(err instanceof Skip)) throw err;
 } finally {
   for (const c of clients) c.close();
   if (plainProxy !== undefined && plainProxy.exitCode === null) plainProxy.kill("SIGTERM");
+  if (byteRelay !== undefined && byteRelay.exitCode === null) byteRelay.kill("SIGTERM");
   if (guard !== undefined && guard.exitCode === null) {
     guard.kill("SIGTERM");
     await new Promise((r) => guard.once("exit", r));
