@@ -97,8 +97,9 @@ function lastLine(fd: number): string | undefined {
 
 /**
  * Open FILE (`-` for stdout) for appending (created 0600: the log names every client). Writes are synchronous
- * and in order: a decision is on disk before the response leaves, so a crash cannot lose the
- * record of a request the daemon carried out.
+ * and in order: a decision is in the file before the response leaves, so a crash of the guard
+ * cannot lose the record of a request the daemon carried out. Lines are not fsync'd: a crash of
+ * the machine itself can lose the last ones (the head kept elsewhere shows it).
  */
 export function openDecisionLog(file: string): LogSink {
   if (file === "-")
