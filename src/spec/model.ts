@@ -144,6 +144,12 @@ export interface ContainerSpec {
   mounts: MountSpec[];
   volumesFrom: Field<string>[];
   devices: DeviceSpec[];
+  /**
+   * Devices granted through a device driver rather than by path: `--gpus`, CDI names
+   * (`--device vendor.com/class=name`), API `DeviceRequests`, compose `gpus` and
+   * `deploy.resources.reservations.devices`. The value says what was asked, as written.
+   */
+  deviceRequests: Field<string>[];
   deviceCgroupRules: Field<string>[];
 
   resources: {
@@ -197,6 +203,7 @@ export function emptySpec(target: Target): ContainerSpec {
     mounts: [],
     volumesFrom: [],
     devices: [],
+    deviceRequests: [],
     deviceCgroupRules: [],
     resources: {
       memory: undefined,

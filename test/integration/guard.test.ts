@@ -273,6 +273,7 @@ interface Inspect {
     Binds: string[] | null;
     SecurityOpt: string[] | null;
     MaskedPaths: string[] | null;
+    DeviceRequests: unknown[] | null;
     Memory: number;
     MemorySwap: number;
     CpuQuota: number;
@@ -341,6 +342,7 @@ async function expectDaemonClean(): Promise<void> {
       where,
     ).toEqual([]);
     expect(c.HostConfig.MaskedPaths, where).not.toEqual([]);
+    expect(c.HostConfig.DeviceRequests ?? [], where).toEqual([]);
   }
   const volumes = JSON.parse((await direct("GET", "/volumes")).body) as {
     Volumes: { Name: string; Options: Record<string, string> | null }[] | null;
@@ -592,6 +594,7 @@ describe("the docker CLI through dockward guard", () => {
     ["--cap-add SYS_ADMIN", ["--cap-add", "SYS_ADMIN"], "DW-CAP-001"],
     ["-v /:/host", ["-v", "/:/host"], "DW-MNT-002"],
     ["--security-opt seccomp=unconfined", ["--security-opt", "seccomp=unconfined"], "DW-SEC-002"],
+    ["--gpus all", ["--gpus", "all"], "DW-DEV-001"],
   ])("docker run %s: exit 125, denied by its rule, nothing created", async (what, flags, rule) => {
     const slug = `cli-${what.replace(/[^a-z0-9]+/gi, "-")}`;
     const r = await docker([
@@ -897,6 +900,35 @@ const attacks: Attack[] = [
     rule: "DW-MNT-002",
   },
   {
+    name: "a GPU request: DeviceRequests (what --gpus sends)",
+    slug: "device-request",
+    bytes: () =>
+      request(
+        "POST",
+        CREATE,
+        createBody("device-request", {
+          DeviceRequests: [{ Driver: "", Count: -1, DeviceIDs: null, Capabilities: [["gpu"]] }],
+        }),
+      ),
+    status: [403],
+    rule: "DW-DEV-001",
+  },
+  {
+    name: "a CDI device request by driver name, as a legacy top-level field",
+    slug: "device-request-legacy",
+    bytes: () =>
+      request(
+        "POST",
+        CREATE,
+        createText(
+          "device-request-legacy",
+          '"NetworkMode":"none","DeviceRequests":[{"Driver":"cdi","DeviceIDs":["vendor.com/gpu=all"]}]',
+        ),
+      ),
+    status: [403],
+    rule: "DW-DEV-001",
+  },
+  {
     name: "a form content type (the daemon would read the query from the body)",
     slug: "form",
     bytes: () =>
@@ -916,6 +948,22 @@ describe("raw HTTP attacks over mutual TLS, checked on the daemon", () => {
     });
     try {
       await expect(expectDaemonClean()).rejects.toThrow(/dwa-self-check/);
+    } finally {
+      await direct("DELETE", `/containers/${id}?force=1`);
+    }
+    await expectDaemonClean();
+  });
+
+  it("the check on the daemon is not vacuous: dockerd keeps a GPU request made around the guard", async () => {
+    const id = await createDirect("dwa-self-check-gpu", {
+      Cmd: ["true"],
+      HostConfig: {
+        NetworkMode: "none",
+        DeviceRequests: [{ Driver: "", Count: -1, Capabilities: [["gpu"]] }],
+      },
+    });
+    try {
+      await expect(expectDaemonClean()).rejects.toThrow(/dwa-self-check-gpu/);
     } finally {
       await direct("DELETE", `/containers/${id}?force=1`);
     }

@@ -17,14 +17,22 @@ export const hostDevices = defineRule({
     pss: "baseline",
     presets: ["baseline", "restricted", "cis"],
     remediation: {
-      run: "remove --device unless the workload needs that device; prefer read-only (:r) permissions",
-      compose: "remove entries from `devices:`",
+      run: "remove --device and --gpus unless the workload needs that device; prefer read-only (:r) permissions",
+      compose:
+        "remove entries from `devices:`, `gpus:` and `deploy.resources.reservations.devices`",
     },
   },
   options: z.strictObject({ allowed: z._default(z.array(z.string()), []) }),
   check(spec, options) {
     const allowed = new Set(options.allowed.map((p) => canonicalHostPath(p)));
-    return spec.devices
+    // a device driver (NVIDIA's hook, a CDI spec) decides on the host which device nodes,
+    // libraries and mounts come in: nothing here names them, so nothing can be allowed by path
+    const requested = spec.deviceRequests.map((r) => ({
+      message: `requests host devices through a device driver (${r.value}): the driver adds device nodes, libraries and mounts from the host that nothing here names, and its hook runs on the host as root`,
+      origin: r.origin,
+      severity: "high" as const,
+    }));
+    const byPath = spec.devices
       .filter((d) => !allowed.has(canonicalHostPath(d.hostPath)))
       .map((d) => {
         const severity: Severity =
@@ -35,5 +43,6 @@ export const hostDevices = defineRule({
           severity,
         };
       });
+    return [...byPath, ...requested];
   },
 });

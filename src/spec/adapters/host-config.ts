@@ -287,6 +287,12 @@ export function object<S extends Shape>(shape: S): Decoder<Decoded<S>> {
 const portBinding = object({ HostIp: str, HostPort: str });
 const ulimit = object({ Name: str, Soft: int64, Hard: int64 });
 const device = object({ PathOnHost: str, PathInContainer: str, CgroupPermissions: str });
+const deviceRequest = object({
+  Driver: str,
+  Count: int64,
+  DeviceIDs: strList,
+  Capabilities: array(strList),
+});
 const mount = object({
   Type: str,
   Source: str,
@@ -314,6 +320,7 @@ export const hostConfigShape = {
   Mounts: array(mount),
   VolumesFrom: strList,
   Devices: array(device),
+  DeviceRequests: array(deviceRequest),
   DeviceCgroupRules: strList,
   Memory: int64,
   MemorySwap: int64,
@@ -447,6 +454,10 @@ export function applyHostConfig(
   spec.volumesFrom = fields(ctx, hc.VolumesFrom);
 
   spec.devices = (hc.Devices?.value ?? []).map((d) => deviceSpec(d, ctx));
+  spec.deviceRequests = (hc.DeviceRequests?.value ?? []).map((d) => ({
+    value: describeDeviceRequest(d.value),
+    origin: originAt(ctx, d.pointer),
+  }));
   spec.deviceCgroupRules = fields(ctx, hc.DeviceCgroupRules);
 
   const r = spec.resources;
@@ -686,6 +697,20 @@ function deviceSpec(
     permissions: permissions === "" ? "rwm" : permissions,
     origin: originAt(ctx, pointer),
   };
+}
+
+/** A DeviceRequest as the docker CLI's --gpus would say it: driver, count or IDs, capabilities. */
+function describeDeviceRequest(d: Output<typeof deviceRequest>): string {
+  const parts: string[] = [];
+  const driver = d.Driver?.value ?? "";
+  if (driver !== "") parts.push(`driver=${driver}`);
+  const ids = (d.DeviceIDs?.value ?? []).map((i) => i.value);
+  const count = d.Count?.value ?? 0;
+  if (ids.length > 0) parts.push(`device=${ids.join(",")}`);
+  else parts.push(count === -1 ? "count=all" : `count=${String(count)}`);
+  const caps = (d.Capabilities?.value ?? []).map((set) => set.value.map((c) => c.value).join("+"));
+  if (caps.length > 0) parts.push(`capabilities=${caps.join(" or ")}`);
+  return `DeviceRequests ${parts.join(" ")}`;
 }
 
 // ─── ports ────────────────────────────────────────────────────────────────────────────────────

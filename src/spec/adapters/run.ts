@@ -1193,6 +1193,10 @@ export function parseRunArgv(input: RunArgvInput): ContainerSpec {
       case "cgroup-parent":
         spec.cgroupParent = field(value, o);
         break;
+      case "gpus":
+        // the CLI makes it a DeviceRequest for the nvidia driver (opts.GpuOpts)
+        spec.deviceRequests.push({ value: `${spelling} ${value}`, origin: ctx.origin(index) });
+        break;
       case "restart": {
         if (value === "") {
           spec.restart = field({ name: "no", maximumRetryCount: 0 }, o);
@@ -1270,7 +1274,11 @@ export function parseRunArgv(input: RunArgvInput): ContainerSpec {
         break;
 
       case "device": {
-        if (isCdiName(value)) break; // a CDI device request: no host path to judge here
+        if (isCdiName(value)) {
+          // a CDI device: granted by the driver's spec on the host, not by a path given here
+          spec.deviceRequests.push({ value: `${spelling} ${value}`, origin: ctx.origin(index) });
+          break;
+        }
         const parts = value.split(":");
         const [host = "", second, third] = parts;
         if (parts.length > 3 || host === "")

@@ -833,6 +833,8 @@ export function serviceToSpec(input: ServiceInput): ContainerSpec {
 
   const devices = value("devices");
   if (devices !== undefined) spec.devices = readDevices(devices, `${at}.devices`);
+  const gpus = value("gpus");
+  if (gpus !== undefined) spec.deviceRequests.push(...readDeviceRequests(gpus, `${at}.gpus`));
   spec.deviceCgroupRules = strings("device_cgroup_rules").map((s) => s.f);
   const sysctls = value("sysctls");
   if (sysctls !== undefined) {
@@ -1055,6 +1057,38 @@ function applyDeployResources(
   if (reservations !== undefined) {
     const cpus = get(reservations, "cpus");
     if (cpus !== undefined) expectCpus(cpus, `${at}.deploy.resources.reservations.cpus`);
+    const devices = get(reservations, "devices");
+    if (devices !== undefined) {
+      spec.deviceRequests.push(
+        ...readDeviceRequests(devices, `${at}.deploy.resources.reservations.devices`),
+      );
+    }
+  }
+}
+
+/**
+ * Devices a driver grants (`gpus: all`, or a list of {driver, count, device_ids, capabilities}
+ * entries in `gpus` and `deploy.resources.reservations.devices`), each said as it is written.
+ */
+function readDeviceRequests(node: YNode, what: string): Field<string>[] {
+  if (node.kind === "scalar") {
+    return [{ value: `${what}: ${expectString(node, what)}`, origin: origin(node) }];
+  }
+  return expectList(node, what).map((item, i) => ({
+    value: `${what}[${String(i)}] ${flowText(item)}`,
+    origin: origin(item),
+  }));
+}
+
+/** A short one-line rendering of a small YAML value, for messages. */
+function flowText(node: YNode): string {
+  switch (node.kind) {
+    case "scalar":
+      return String(node.value);
+    case "seq":
+      return `[${node.items.map(flowText).join(", ")}]`;
+    case "map":
+      return `{${[...node.pairs.values()].map((p) => `${p.key}: ${flowText(p.value)}`).join(", ")}}`;
   }
 }
 

@@ -563,6 +563,18 @@ const cases: Record<string, Case[]> = {
       ],
     },
     {
+      name: "a device request (--gpus, CDI, DeviceRequests) is reported, and no path allows it",
+      spec: spec((s) => s.deviceRequests.push({ value: "--gpus all", origin: at(6) })),
+      options: { allowed: ["/dev/nvidia0", "--gpus all"] },
+      expect: [
+        {
+          line: 6,
+          severity: "high",
+          message: /requests host devices through a device driver \(--gpus all\)/,
+        },
+      ],
+    },
+    {
       name: "the allowed list is compared as normalised paths",
       spec: spec((s) =>
         s.devices.push({

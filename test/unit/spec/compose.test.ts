@@ -680,6 +680,39 @@ describe("ports, volumes and devices syntaxes", () => {
     ]);
   });
 
+  it("gpus and deploy.resources.reservations.devices are device requests, where written", () => {
+    const r = loadText(
+      [
+        "services:",
+        "  ml:",
+        "    image: nginx",
+        "    gpus: all",
+        "  train:",
+        "    image: nginx",
+        "    deploy:",
+        "      resources:",
+        "        reservations:",
+        "          devices:",
+        "            - driver: nvidia",
+        "              count: 1",
+        "              capabilities: [gpu]",
+        "  plain:",
+        "    image: nginx",
+        "",
+      ].join("\n"),
+    );
+    expect(service(r, "ml").deviceRequests.map((d) => [d.value, d.origin.line])).toEqual([
+      ["services.ml.gpus: all", 4],
+    ]);
+    expect(service(r, "train").deviceRequests.map((d) => [d.value, d.origin.line])).toEqual([
+      [
+        "services.train.deploy.resources.reservations.devices[0] {driver: nvidia, count: 1, capabilities: [gpu]}",
+        11,
+      ],
+    ]);
+    expect(service(r, "plain").deviceRequests).toEqual([]);
+  });
+
   it("use_api_socket is a bind mount of the engine socket", () => {
     const r = loadText("services:\n  web:\n    image: docker:cli\n    use_api_socket: true\n");
     expect(service(r, "web").mounts).toEqual([

@@ -72,6 +72,10 @@ describe("specFromCreateRequest: HostConfig fields (unset stays unset, 0 is kept
       CpusetCpus: "",
       RestartPolicy: {},
       Devices: [{ PathOnHost: "/dev/fuse/" }],
+      DeviceRequests: [
+        { Driver: "nvidia", Count: -1, Capabilities: [["gpu"]] },
+        { DeviceIDs: ["0", "GPU-abc"], Capabilities: [["gpu", "compute"], ["tpu"]] },
+      ],
       Tmpfs: { "/run": "", "/tmp": "noexec" },
       FutureField: [1, 2, 3],
     },
@@ -111,6 +115,17 @@ describe("specFromCreateRequest: HostConfig fields (unset stays unset, 0 is kept
           permissions: "rwm",
           origin: { pointer: "/HostConfig/Devices/0" },
         },
+      ],
+    ],
+    [
+      "DeviceRequests, said the way --gpus says them",
+      (s) => list(s.deviceRequests),
+      [
+        ["DeviceRequests driver=nvidia count=all capabilities=gpu", "/HostConfig/DeviceRequests/0"],
+        [
+          "DeviceRequests device=0,GPU-abc capabilities=gpu+compute or tpu",
+          "/HostConfig/DeviceRequests/1",
+        ],
       ],
     ],
     [

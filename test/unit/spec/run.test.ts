@@ -1426,8 +1426,19 @@ describe("--device", () => {
     expect(run("--device", value).devices).toEqual([{ ...device, origin: { argIndex: 2 } }]);
   });
 
-  it("a CDI device name has no host path to record", () => {
-    expect(run("--device", "nvidia.com/gpu=all").devices).toEqual([]);
+  it("a CDI device name has no host path: it is a device request", () => {
+    const s = run("--device", "nvidia.com/gpu=all");
+    expect(s.devices).toEqual([]);
+    expect(s.deviceRequests).toEqual([
+      { value: "--device nvidia.com/gpu=all", origin: { argIndex: 2 } },
+    ]);
+  });
+
+  it("--gpus is a device request", () => {
+    expect(run("--gpus", "device=0,1").deviceRequests).toEqual([
+      { value: "--gpus device=0,1", origin: { argIndex: 2 } },
+    ]);
+    expect(run().deviceRequests).toEqual([]);
   });
 
   it.each<[string, string, RegExp]>([
