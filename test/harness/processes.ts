@@ -2,12 +2,52 @@
  * Process, file and mount helpers shared by the test harnesses (engine.ts, extra-daemons.ts):
  * everything needed to find and end what a crashed run left behind under its ROOT.
  */
-import { execFile } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as net from "node:net";
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Poll `check` every 50 ms until it holds; throw after `timeoutMs`. */
+export async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
+  for (let waited = 0; waited < timeoutMs; waited += 50) {
+    if (await check()) return;
+    await sleep(50);
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+export interface Collecting {
+  child: ChildProcessWithoutNullStreams;
+  out: () => string;
+  err: () => string;
+  /** the exit code (-1 when killed by a signal) */
+  exit: Promise<number>;
+}
+
+/** Start a process that keeps running (docker attach, logs -f), collecting what it prints. */
+export function spawnCollecting(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Collecting {
+  const child = spawn(command, args, { env, stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number>((resolve) => {
+    child.on("close", (code) => {
+      resolve(code ?? -1);
+    });
+  });
+  return { child, out: () => out, err: () => err, exit };
 }
 
 export function errorMessage(err: unknown): string {

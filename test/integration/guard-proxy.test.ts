@@ -4,7 +4,6 @@
  * unix listener, openssl for the TLS versions. The decider is defined here: it allows
  * everything except what it names (TEST-00x), so both sides are exercised.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as http from "node:http";
 import * as https from "node:https";
@@ -32,7 +31,7 @@ import {
   withOverrides,
 } from "../../src/pki/profiles.js";
 import { run } from "../harness/cli.js";
-import { sleep } from "../harness/processes.js";
+import { type Collecting, spawnCollecting, until as untilHolds } from "../harness/processes.js";
 
 const h = inject("harness");
 const DOCKER = "/usr/local/bin/docker";
@@ -256,35 +255,13 @@ function metric(text: string, line: string): number {
   return 0;
 }
 
-function spawnDocker(
-  args: string[],
-  e: NodeJS.ProcessEnv,
-): {
-  child: ChildProcessWithoutNullStreams;
-  out: () => string;
-  err: () => string;
-  exit: Promise<number>;
-} {
-  const child = spawn(DOCKER, args, { env: e, stdio: ["pipe", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number>((resolve) => {
-    child.on("close", (code) => {
-      resolve(code ?? -1);
-    });
-  });
-  return { child, out: () => out, err: () => err, exit };
+function spawnDocker(args: string[], e: NodeJS.ProcessEnv): Collecting {
+  return spawnCollecting(DOCKER, args, e);
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+/** What this file waits for comes within 30 s. */
+const until = (what: string, check: () => boolean | Promise<boolean>): Promise<void> =>
+  untilHolds(what, check, 30_000);
 
 // ─── setup ───────────────────────────────────────────────────────────────────────────────────
 

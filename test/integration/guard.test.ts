@@ -17,7 +17,13 @@ import { planClient } from "../../src/pki/operations.js";
 import { resolvePlan } from "../../src/pki/plan.js";
 import type { Eku } from "../../src/pki/profiles.js";
 import { CLI, run, runCli } from "../harness/cli.js";
-import { sleep, terminate } from "../harness/processes.js";
+import {
+  type Collecting,
+  sleep,
+  spawnCollecting,
+  terminate,
+  until as untilHolds,
+} from "../harness/processes.js";
 
 const h = inject("harness");
 const DOCKER = "/usr/local/bin/docker";
@@ -123,27 +129,13 @@ function docker(args: string[], input?: string, e: NodeJS.ProcessEnv = dockerEnv
   return run(DOCKER, args, e, input);
 }
 
-function spawnDocker(args: string[], e: NodeJS.ProcessEnv = dockerEnv()) {
-  const child = spawn(DOCKER, args, { env: e, stdio: ["pipe", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number>((resolve) => {
-    child.on("close", (code) => {
-      resolve(code ?? -1);
-    });
-  });
-  return { child, out: () => out, err: () => err, exit };
+function spawnDocker(args: string[], e: NodeJS.ProcessEnv = dockerEnv()): Collecting {
+  return spawnCollecting(DOCKER, args, e);
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+/** What this file waits for comes within 60 s. */
+const until = (what: string, check: () => boolean | Promise<boolean>): Promise<void> =>
+  untilHolds(what, check, 60_000);
 
 async function tlsMaterial(who = "alice"): Promise<tls.ConnectionOptions> {
   const d = join(root, "certs", who);
