@@ -92,6 +92,22 @@ export class Exchange {
     return true;
   }
 
+  /**
+   * Recorded when the upstream could not be reached for an allowed request; returns the
+   * message for the client's 502.
+   */
+  unreachable(rules: string[], err: NodeJS.ErrnoException): string {
+    this.core.metrics.upstreamErrors += 1;
+    const why = err.code ?? err.message;
+    this.record({
+      decision: "allow",
+      rules,
+      status: 502,
+      reason: `the Docker engine cannot be reached: ${why}`,
+    });
+    return `dockward: the Docker engine cannot be reached (${why})`;
+  }
+
   /** Recorded when the client went away before an answer. */
   abandoned(): void {
     this.record({

@@ -215,21 +215,7 @@ function forward(
         res.destroy();
         return;
       }
-      core.metrics.upstreamErrors += 1;
-      const why = err.code ?? err.message;
-      ex.record({
-        decision: "allow",
-        rules: judgement.rules,
-        status: 502,
-        reason: `the Docker engine cannot be reached: ${why}`,
-      });
-      answer(
-        core,
-        res,
-        502,
-        `dockward: the Docker engine cannot be reached (${why})`,
-        body === "stream",
-      );
+      answer(core, res, 502, ex.unreachable(judgement.rules, err), body === "stream");
     });
     if (body === "stream") {
       req.pipe(r);

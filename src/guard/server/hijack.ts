@@ -282,19 +282,8 @@ function relay(
       client.destroy();
       return;
     }
-    core.metrics.upstreamErrors += 1;
-    const why = err.code ?? err.message;
-    ex.record({
-      decision: "allow",
-      rules,
-      status: 502,
-      reason: `the Docker engine cannot be reached: ${why}`,
-    });
-    if (!client.destroyed)
-      finalAnswer(
-        client,
-        rawJsonAnswer(502, `dockward: the Docker engine cannot be reached (${why})`),
-      );
+    const message = ex.unreachable(rules, err);
+    if (!client.destroyed) finalAnswer(client, rawJsonAnswer(502, message));
   });
   upReq.end(body);
   return upReq;
